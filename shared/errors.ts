@@ -1,0 +1,81 @@
+/**
+ * The one error hierarchy of gemrelay. Each error knows its HTTP status and Google status name;
+ * `app.ts` maps them to a response once, in the caller's protocol (Gemini or OpenAI JSON).
+ */
+
+/** Google's canonical status names by HTTP status, as in Gemini error bodies. */
+export const googleStatusByHttp: Readonly<Record<number, string>> = {
+  400: "INVALID_ARGUMENT",
+  401: "UNAUTHENTICATED",
+  403: "PERMISSION_DENIED",
+  404: "NOT_FOUND",
+  409: "ABORTED",
+  413: "INVALID_ARGUMENT",
+  429: "RESOURCE_EXHAUSTED",
+  500: "INTERNAL",
+  501: "UNIMPLEMENTED",
+  502: "UNAVAILABLE",
+  503: "UNAVAILABLE",
+  504: "DEADLINE_EXCEEDED",
+};
+
+/** Base class: an error with a status meant to reach the client. */
+export class GemrelayError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    /** Extra `details` entries for the Gemini error body (e.g. RetryInfo). */
+    readonly details: readonly Record<string, unknown>[] = [],
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+
+  /** Google status name, e.g. `UNAUTHENTICATED`. */
+  get googleStatus(): string {
+    return googleStatusByHttp[this.status] ?? "UNKNOWN";
+  }
+}
+
+/** Missing, wrong, revoked or expired client credential. */
+export class AuthenticationError extends GemrelayError {
+  constructor(message = "API key not valid. Please pass a valid gemrelay access key.") {
+    super(message, 401);
+  }
+}
+
+/** Malformed client input. */
+export class BadRequestError extends GemrelayError {
+  constructor(message: string) {
+    super(message, 400);
+  }
+}
+
+/** The deployment is not configured well enough to serve (no keys, no secrets). */
+export class SetupError extends GemrelayError {
+  constructor(message: string) {
+    super(message, 503);
+  }
+}
+
+/** No upstream attempt could be completed (relays down, budget spent). */
+export class UpstreamUnavailableError extends GemrelayError {
+  constructor(message: string, status = 502, details: readonly Record<string, unknown>[] = []) {
+    super(message, status, details);
+  }
+}
+
+/** Gemini's error JSON for an error: `{"error": {code, message, status, details?}}`. */
+export function geminiErrorBody(error: GemrelayError): string {
+  const body: Record<string, unknown> = { code: error.status, message: error.message, status: error.googleStatus };
+  if (error.details.length > 0) body.details = error.details;
+  return JSON.stringify({ error: body });
+}
+
+/** A Response carrying `error` in Gemini's error shape. */
+export function geminiErrorResponse(error: GemrelayError): Response {
+  return new Response(geminiErrorBody(error), {
+    status: error.status,
+    headers: { "content-type": "application/json; charset=UTF-8" },
+  });
+}

@@ -1,0 +1,48 @@
+/** Secret handling: constant-time comparison, masking for output, generation. */
+
+const encoder = new TextEncoder();
+
+/**
+ * Compares two secrets in time that depends only on their lengths, never on where they differ,
+ * so a client cannot learn a secret byte by byte from response timing.
+ */
+export function secretEquals(presented: string, expected: string): boolean {
+  const a = encoder.encode(presented);
+  const b = encoder.encode(expected);
+  let difference = a.length ^ b.length;
+  for (let index = 0; index < b.length; index++) {
+    difference |= (a[index % Math.max(a.length, 1)] ?? 0) ^ (b[index] ?? 0);
+  }
+  return difference === 0;
+}
+
+/** True when `presented` equals one of `candidates`; every candidate is compared (no early exit). */
+export function secretMatchesAny(presented: string, candidates: readonly string[]): boolean {
+  let found = false;
+  for (const candidate of candidates) found = secretEquals(presented, candidate) || found;
+  return found;
+}
+
+/** Masks a secret for logs, UIs and error bodies: `AIzaSyA…x9Q`-style, never the whole value. */
+export function maskSecret(secret: string): string {
+  if (secret.length <= 8) return "…";
+  return `${secret.slice(0, 4)}…${secret.slice(-3)}`;
+}
+
+/** A strong random secret (192 bits, base64url) with a readable prefix, e.g. `sk-…`. */
+export function generateSecret(prefix: string): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return prefix + btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** Splits a comma- or newline-separated list, trimming blanks and `#` comments, de-duplicated. */
+export function splitList(value: string | undefined | null): string[] {
+  if (!value) return [];
+  const items = value
+    .split(/[\n,]/)
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0 && !item.startsWith("#"));
+  return [...new Set(items)];
+}
