@@ -1,0 +1,296 @@
+/**
+ * The deploy manifest (`deploy/manifest.yaml`): one description of the whole chain — the resume
+ * worker, the egress relays, and which environment variables hold each secret at deploy time.
+ * `gemrelay build`, `gemrelay dev` and `gemrelay deploy` all read it through `loadManifest`.
+ *
+ * Secret values never appear in the manifest; it only names the variables that carry them.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { parse as parseYaml, YAMLParseError } from "yaml";
+import { z } from "zod";
+import {
+  allowedRegions,
+  locationHints,
+  placementRegionPattern,
+  refusedPlacementRegions,
+  relayRegions,
+} from "./regions.ts";
+
+/** Default Gemini base URL (kept in step with shared/config/env.ts). */
+export const defaultUpstream = "https://generativelanguage.googleapis.com";
+
+/** Default manifest path, relative to the working directory. */
+export const defaultManifestPath = "deploy/manifest.yaml";
+
+/** Relay platforms a manifest may name. */
+export const relayPlatforms = ["netlify", "vercel"] as const;
+export type RelayPlatform = (typeof relayPlatforms)[number];
+
+/** The secrets a chain needs, by the name every deployable reads (DESIGN.md "Environment"). */
+export const secretNames = ["RELAY_TOKEN", "AUTH_KEY", "ADMIN_KEY", "GEMINI_API_KEYS"] as const;
+export type SecretName = (typeof secretNames)[number];
+
+/** Relay ids that would collide with `--only worker` / the node target. */
+const reservedIds = ["worker", "node", "all"];
+
+const slug = z
+  .string()
+  .regex(/^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, {
+    message: "must be a slug: lowercase letters, digits and inner hyphens, at most 63 characters",
+  });
+
+const httpUrl = z
+  .string()
+  .refine((value) => /^https?:\/\/[^\s/]+/.test(value) && URL.canParse(value), {
+    message: "must be an http(s) URL, e.g. https://generativelanguage.googleapis.com",
+  })
+  .transform((value) => value.replace(/\/+$/, ""));
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+  message: "must be an environment variable name (letters, digits, underscore)",
+});
+
+/** A free-form policy block (routing, resume): validated by the issue that gives it meaning. */
+const policy = z.record(z.string(), z.unknown());
+
+const relayCommon = {
+  id: slug.refine((id) => !reservedIds.includes(id), {
+    message: `is reserved (${reservedIds.join(", ")}); pick another id`,
+  }),
+  region: z.string().min(1),
+  weight: z.number().int().positive().max(1000).default(1),
+  upstream: httpUrl.optional(),
+};
+
+const netlifyRelay = z.strictObject({
+  ...relayCommon,
+  platform: z.literal("netlify"),
+  /** Netlify site name (`<site>.netlify.app`); default `<manifest name>-<id>`. */
+  site: slug.optional(),
+});
+
+const vercelRelay = z.strictObject({
+  ...relayCommon,
+  platform: z.literal("vercel"),
+  /** Vercel project name; default `<manifest name>-<id>`. */
+  project: slug.optional(),
+  /** Function time limit in seconds (Vercel: 300 default, up to 800 on paid plans). */
+  maxDuration: z.number().int().min(1).max(800).default(300),
+});
+
+const relay = z.discriminatedUnion("platform", [netlifyRelay, vercelRelay], {
+  error: (issue) =>
+    issue.code === "invalid_union"
+      ? `unknown platform; allowed: ${relayPlatforms.join(", ")}`
+      : undefined,
+});
+
+const worker = z.strictObject({
+  /** Cloudflare Worker name (`<name>.<subdomain>.workers.dev`). */
+  name: slug,
+  placement: z
+    .strictObject({
+      /** Cloud region the Worker runs next to, e.g. `gcp:us-east4` (wrangler `[placement] region`). */
+      region: z.string().regex(placementRegionPattern, {
+        message: 'must be "<aws|gcp|azure>:<region>", e.g. "gcp:us-east4"',
+      }),
+    })
+    .optional(),
+  /** Durable Object location hint for the pool-state object. */
+  locationHint: z.enum(locationHints, { error: `must be one of ${locationHints.join(", ")}` }).optional(),
+});
+
+const secrets = z
+  .strictObject(
+    Object.fromEntries(secretNames.map((name) => [name, envName.default(name)])) as Record<
+      SecretName,
+      z.ZodDefault<typeof envName>
+    >,
+  )
+  .default(Object.fromEntries(secretNames.map((name) => [name, name])) as Record<SecretName, string>);
+
+/**
+ * The manifest's structure. The checks that span fields (unique relay ids, regions Gemini
+ * serves) live in `crossCheck` so they run even when other fields are malformed; use
+ * `parseManifest` to get both.
+ */
+export const manifestSchema = z.strictObject({
+  name: slug,
+  upstream: httpUrl.default(defaultUpstream),
+  worker,
+  relays: z.array(relay).default([]),
+  routing: policy.optional(),
+  resume: policy.optional(),
+  secrets,
+});
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Checks across fields on the raw input, tolerant of anything malformed (zod reports that):
+ * duplicate relay ids, relay regions unknown to the platform or refused by Gemini, refused
+ * worker placement regions.
+ */
+function crossCheck(input: unknown): ManifestProblem[] {
+  const problems: ManifestProblem[] = [];
+  if (!isRecord(input)) return problems;
+  const relays = Array.isArray(input.relays) ? input.relays : [];
+  const seen = new Map<string, number>();
+  relays.forEach((entry: unknown, index) => {
+    if (!isRecord(entry)) return;
+    if (typeof entry.id === "string") {
+      const first = seen.get(entry.id);
+      if (first !== undefined) {
+        problems.push({
+          path: `relays[${index}].id`,
+          message: `duplicate relay id "${entry.id}" (also relays[${first}].id); ids must be unique`,
+        });
+      } else {
+        seen.set(entry.id, index);
+      }
+    }
+    const platform = entry.platform;
+    if ((platform !== "netlify" && platform !== "vercel") || typeof entry.region !== "string") return;
+    const table = relayRegions[platform];
+    const info = table[entry.region];
+    const allowed = allowedRegions(table).join(", ");
+    if (!info) {
+      problems.push({
+        path: `relays[${index}].region`,
+        message: `unknown ${platform} region "${entry.region}"; allowed: ${allowed}`,
+      });
+    } else if (info.refused) {
+      problems.push({
+        path: `relays[${index}].region`,
+        message: `${platform} region "${entry.region}" (${info.location}) is refused: ${info.refused}. Allowed: ${allowed}`,
+      });
+    }
+  });
+  const placement = isRecord(input.worker) && isRecord(input.worker.placement) ? input.worker.placement.region : undefined;
+  const refused = typeof placement === "string" ? refusedPlacementRegions[placement] : undefined;
+  if (refused) {
+    problems.push({
+      path: "worker.placement.region",
+      message: `placement region "${String(placement)}" (${refused.location}) is refused: ${refused.refused}. Use a region Gemini serves, e.g. gcp:us-east4 or aws:us-east-1`,
+    });
+  }
+  return problems;
+}
+
+/** A validated manifest with defaults applied. */
+export type Manifest = z.output<typeof manifestSchema>;
+/** One relay of a manifest. */
+export type RelaySpec = Manifest["relays"][number];
+export type NetlifyRelaySpec = Extract<RelaySpec, { platform: "netlify" }>;
+export type VercelRelaySpec = Extract<RelaySpec, { platform: "vercel" }>;
+
+/** One problem found in a manifest: where (`relays[1].region`) and what. */
+export interface ManifestProblem {
+  path: string;
+  message: string;
+}
+
+/** A manifest that cannot be used; `problems` name each field. */
+export class ManifestError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: readonly ManifestProblem[],
+  ) {
+    super(
+      `Invalid manifest ${source}:\n` +
+        problems.map((problem) => `  - ${problem.path || "(top level)"}: ${problem.message}`).join("\n"),
+    );
+    this.name = "ManifestError";
+  }
+}
+
+/** Formats a zod issue path the way users write it: `relays[1].region`. */
+export function formatFieldPath(segments: readonly PropertyKey[]): string {
+  let text = "";
+  for (const segment of segments) {
+    if (typeof segment === "number") text += `[${segment}]`;
+    else text += text ? `.${String(segment)}` : String(segment);
+  }
+  return text;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ManifestProblem {
+  const at = formatFieldPath(issue.path);
+  if (issue.code === "unrecognized_keys") {
+    return { path: at, message: `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((key) => `"${key}"`).join(", ")}` };
+  }
+  if (issue.code === "invalid_type" && /received undefined$/.test(issue.message)) {
+    return { path: at, message: `is required (${issue.expected})` };
+  }
+  return { path: at, message: issue.message };
+}
+
+/**
+ * Validates a parsed manifest object. Throws ManifestError listing every problem with its field
+ * path and the allowed values.
+ */
+export function parseManifest(input: unknown, source = "manifest"): Manifest {
+  const result = manifestSchema.safeParse(input);
+  const problems = [...(result.success ? [] : result.error.issues.map(describeIssue)), ...crossCheck(input)];
+  if (problems.length > 0 || !result.success) {
+    problems.sort((a, b) => a.path.localeCompare(b.path, "en", { numeric: true }));
+    throw new ManifestError(source, problems);
+  }
+  return result.data;
+}
+
+/** The manifest path chosen by `--manifest`, else `GEMRELAY_MANIFEST`, else `deploy/manifest.yaml`. */
+export function resolveManifestPath(flag: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(flag ?? env.GEMRELAY_MANIFEST ?? defaultManifestPath);
+}
+
+/** Reads and validates a YAML (or JSON) manifest file. */
+export async function loadManifest(file: string): Promise<Manifest> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    throw new ManifestError(file, [{ path: "", message: `cannot read file (${(error as Error).message})` }]);
+  }
+  let data: unknown;
+  try {
+    data = parseYaml(text);
+  } catch (error) {
+    const detail = error instanceof YAMLParseError ? error.message.split("\n")[0] : String(error);
+    throw new ManifestError(file, [{ path: "", message: `not valid YAML: ${detail}` }]);
+  }
+  return parseManifest(data, file);
+}
+
+/** The site or project name a relay deploys to. */
+export function relayDeployName(manifest: Manifest, spec: RelaySpec): string {
+  const explicit = spec.platform === "netlify" ? spec.site : spec.project;
+  return explicit ?? `${manifest.name}-${spec.id}`;
+}
+
+/** The upstream a relay calls: its own override, else the manifest's. */
+export function relayUpstream(manifest: Manifest, spec: RelaySpec): string {
+  return spec.upstream ?? manifest.upstream;
+}
+
+/**
+ * Reads the secret values a manifest names from an environment. Returns the values found and the
+ * manifest fields whose variable is unset (e.g. `secrets.AUTH_KEY (GEMRELAY_AUTH_KEY)`).
+ */
+export function readSecrets(
+  manifest: Manifest,
+  env: Record<string, string | undefined>,
+): { values: Partial<Record<SecretName, string>>; missing: string[] } {
+  const values: Partial<Record<SecretName, string>> = {};
+  const missing: string[] = [];
+  for (const name of secretNames) {
+    const variable = manifest.secrets[name];
+    const value = env[variable];
+    if (value !== undefined && value.trim() !== "") values[name] = value;
+    else missing.push(`secrets.${name} (${variable})`);
+  }
+  return { values, missing };
+}

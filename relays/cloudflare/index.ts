@@ -1,0 +1,72 @@
+/**
+ * Cloudflare entry of the resume worker. The pick happens here, in the stateless isolate, from a
+ * cached snapshot; the PoolState Durable Object only holds state (DESIGN.md, Routing).
+ */
+import { DurableObject, type DurableObjectIdLike, type DurableObjectStateLike } from "cloudflare:workers";
+import { createApp } from "../../shared/app.ts";
+import { readWorkerConfig } from "../../shared/config/env.ts";
+import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egress.ts";
+import { GemrelayError, SetupError, geminiErrorResponse } from "../../shared/errors.ts";
+import { dispatchStoreCall, remoteStore, type StoreMethod } from "../../shared/store/remote.ts";
+import { SqlStore } from "../../shared/store/sql.ts";
+import { durableObjectSqlExecutor } from "./sql-executor.ts";
+
+/** The POOL binding as this worker uses it: RPC to PoolState.call. */
+interface PoolNamespace {
+  idFromName(name: string): DurableObjectIdLike;
+  get(id: DurableObjectIdLike): { call(method: StoreMethod, args: unknown[]): Promise<unknown> };
+}
+
+interface Env extends Record<string, unknown> {
+  POOL: PoolNamespace;
+}
+
+/** The per-request context Cloudflare passes (Hono's ExecutionContext type describes it). */
+type ExecutionContextLike = Parameters<ReturnType<typeof createApp>["fetch"]>[2];
+
+/** The SQLite Durable Object holding keys, cooldowns and counters for every isolate. */
+export class PoolState extends DurableObject<Env> {
+  private readonly store: SqlStore;
+
+  constructor(ctx: DurableObjectStateLike, env: Env) {
+    super(ctx, env);
+    this.store = new SqlStore(durableObjectSqlExecutor(ctx.storage.sql, ctx.storage));
+    const seed = readWorkerConfig(env).poolKeys;
+    void ctx.blockConcurrencyWhile(async () => void (await this.store.addKeys(seed, Date.now())));
+  }
+
+  /** RPC: one Store call from a worker isolate. */
+  call(method: StoreMethod, args: unknown[]): Promise<unknown> {
+    return dispatchStoreCall(this.store, method, args);
+  }
+}
+
+let cached: { env: Env; app: ReturnType<typeof createApp> } | null = null;
+
+function appFor(env: Env): ReturnType<typeof createApp> {
+  if (cached?.env === env) return cached.app;
+  const config = readWorkerConfig(env);
+  const pool = env.POOL.get(env.POOL.idFromName("pool"));
+  const store = remoteStore((method, args) => pool.call(method, args));
+  if (config.relays.length > 0 && !config.relayToken) throw new SetupError("RELAY_URLS is set but RELAY_TOKEN is not: set the relay hop secret.");
+  const token = config.relayToken ?? "";
+  const egresses =
+    config.relays.length > 0
+      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight))
+      : [inProcessEgress(config.upstream)];
+  const app = createApp({ config, store, egresses, platform: "cloudflare" });
+  cached = { env, app };
+  return app;
+}
+
+export default {
+  async fetch(request: Request, env: Env, ctx: ExecutionContextLike): Promise<Response> {
+    try {
+      return await appFor(env).fetch(request, env, ctx);
+    } catch (error) {
+      // Only configuration problems get here (the app maps its own errors); say what to fix.
+      if (error instanceof GemrelayError) return geminiErrorResponse(error);
+      return geminiErrorResponse(new SetupError(`gemrelay worker misconfigured: ${error instanceof Error ? error.message : String(error)}`));
+    }
+  },
+};

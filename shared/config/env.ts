@@ -1,0 +1,102 @@
+import { z } from "zod";
+import { strategyNames, type StrategyName } from "../routing/strategy.ts";
+import { splitList } from "../secrets.ts";
+
+/** Default upstream: Google's Generative Language API. */
+export const defaultUpstream = "https://generativelanguage.googleapis.com";
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value && value.trim().length > 0 ? value.trim() : undefined));
+
+/** The environment every deployable reads (DESIGN.md "Environment"); unknown names are ignored. */
+export const environmentSchema = z.object({
+  GEMINI_API_KEYS: optionalText,
+  AUTH_KEY: optionalText,
+  ADMIN_KEY: optionalText,
+  HOME_ACCESS_KEY: optionalText,
+  RELAY_TOKEN: optionalText,
+  RELAY_URLS: optionalText,
+  GEMINI_UPSTREAM: optionalText.pipe(z.url({ message: "GEMINI_UPSTREAM must be an http(s) URL" }).optional()),
+  ROUTING_KEY_STRATEGY: z.enum(strategyNames).default("round-robin"),
+  ROUTING_RELAY_STRATEGY: z.enum(strategyNames).default("round-robin"),
+  ROUTING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(6),
+  ROUTING_BUDGET_MS: z.coerce.number().int().min(1_000).default(60_000),
+  ROUTING_STICKY: z.enum(["on", "off"]).default("off"),
+  PASSTHROUGH: z.enum(["auth", "open", "off"]).default("auth"),
+});
+
+/** How requests are spread and retried (manifest `routing`, env ROUTING_*). */
+export interface RoutingPolicy {
+  keyStrategy: StrategyName;
+  relayStrategy: StrategyName;
+  /** Upstream attempts per request before giving up. */
+  maxAttempts: number;
+  /** Wall time for all attempts before the first byte reaches the client. */
+  budgetMs: number;
+  /** Pick the same key for the same conversation start while it is healthy. */
+  sticky: boolean;
+}
+
+/** Pass-through of client-held Gemini keys: `auth` needs x-relay-auth, `open` does not, `off` refuses. */
+export type PassThroughMode = "auth" | "open" | "off";
+
+/** A relay base URL with its share of traffic (`#weight=N` on a RELAY_URLS entry). */
+export interface RelayTarget {
+  url: string;
+  weight: number;
+}
+
+/** Runtime configuration of the resume worker, derived once from the environment. */
+export interface WorkerConfig {
+  /** Pool keys given by the environment (seeded into the Store). */
+  poolKeys: string[];
+  /** Client access keys (AUTH_KEY). */
+  accessKeys: string[];
+  /** Admin credentials (ADMIN_KEY, or HOME_ACCESS_KEY as an alias). */
+  adminKeys: string[];
+  /** Shared secret on the worker→relay hop. */
+  relayToken: string | undefined;
+  /** Egress relays: base URL without trailing slash, and weight. */
+  relays: RelayTarget[];
+  routing: RoutingPolicy;
+  passThrough: PassThroughMode;
+  /** Base URL the in-process egress calls. */
+  upstream: string;
+}
+
+/**
+ * Reads the environment into a WorkerConfig. Throws a zod error naming the variable when a value
+ * is malformed (for example a RELAY_URLS entry that is not a URL).
+ */
+export function readWorkerConfig(environment: Record<string, unknown>): WorkerConfig {
+  const pick: Record<string, unknown> = {};
+  for (const name of Object.keys(environmentSchema.shape)) {
+    const value = environment[name];
+    if (typeof value === "string" && value.trim() !== "") pick[name] = value.trim();
+  }
+  const env = environmentSchema.parse(pick);
+  const relays = splitList(env.RELAY_URLS).map((entry, index) => {
+    const [url = "", fragment = ""] = entry.split("#");
+    if (!z.url().safeParse(url).success) throw new Error(`RELAY_URLS[${index}] is not a URL`);
+    const weight = Number(/(?:^|&)weight=(\d+(?:\.\d+)?)/.exec(fragment)?.[1] ?? 1);
+    return { url: url.replace(/\/+$/, ""), weight };
+  });
+  return {
+    poolKeys: splitList(env.GEMINI_API_KEYS),
+    accessKeys: splitList(env.AUTH_KEY),
+    adminKeys: splitList(env.ADMIN_KEY ?? env.HOME_ACCESS_KEY),
+    relayToken: env.RELAY_TOKEN,
+    relays,
+    routing: {
+      keyStrategy: env.ROUTING_KEY_STRATEGY,
+      relayStrategy: env.ROUTING_RELAY_STRATEGY,
+      maxAttempts: env.ROUTING_MAX_ATTEMPTS,
+      budgetMs: env.ROUTING_BUDGET_MS,
+      sticky: env.ROUTING_STICKY === "on",
+    },
+    passThrough: env.PASSTHROUGH,
+    upstream: (env.GEMINI_UPSTREAM ?? defaultUpstream).replace(/\/+$/, ""),
+  };
+}

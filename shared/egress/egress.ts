@@ -1,0 +1,75 @@
+/**
+ * The worker's side of the egress hop: how a prepared Gemini request leaves the resume worker,
+ * either through a remote relay (Netlify, Vercel) or in-process (self-host default).
+ */
+import { forwardToGemini } from "./forward.ts";
+
+/** A request ready for Gemini: path with query (no `key`), headers with `x-goog-api-key`. */
+export interface EgressRequest {
+  method: string;
+  pathAndQuery: string;
+  headers: Headers;
+  body: BodyInit | null;
+  signal?: AbortSignal;
+}
+
+/** One way out to Gemini. `id` names it in logs, usage and the simulator's records. */
+export interface Egress {
+  readonly id: string;
+  /** Share of traffic under the `weighted` strategy. */
+  readonly weight: number;
+  send(request: EgressRequest): Promise<Response>;
+  /** Half-open probe: true when the egress answers its health check. */
+  probe(): Promise<boolean>;
+}
+
+function requestInit(request: EgressRequest): RequestInit & { duplex?: "half" } {
+  const init: RequestInit & { duplex?: "half" } = { method: request.method, headers: request.headers };
+  if (request.body !== null) {
+    init.body = request.body;
+    init.duplex = "half";
+  }
+  if (request.signal) init.signal = request.signal;
+  return init;
+}
+
+/** Egress through a relay at `baseUrl`, authenticated with the hop secret. */
+export function relayEgress(id: string, baseUrl: string, relayToken: string, weight = 1, fetcher: typeof fetch = fetch): Egress {
+  return {
+    id,
+    weight,
+    async probe() {
+      const response = await fetcher(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+      await response.body?.cancel();
+      return response.ok;
+    },
+    send(request) {
+      const headers = new Headers(request.headers);
+      headers.set("x-relay-token", relayToken);
+      return fetcher(baseUrl + request.pathAndQuery, requestInit({ ...request, headers }));
+    },
+  };
+}
+
+/** Egress straight to the upstream from this process (self-host without relays). */
+export function inProcessEgress(upstream: string, fetcher: typeof fetch = fetch): Egress {
+  return {
+    id: "direct",
+    weight: 1,
+    probe: () => Promise.resolve(true),
+    send(request) {
+      const forwarded = new Request(`http://egress.invalid${request.pathAndQuery}`, requestInit(request));
+      return forwardToGemini(forwarded, request.signal ? { upstream, fetch: fetcher, signal: request.signal } : { upstream, fetch: fetcher });
+    },
+  };
+}
+
+/** A short, stable id for a relay URL (its host), used in logs instead of the full URL. */
+export function relayId(baseUrl: string): string {
+  try {
+    const url = new URL(baseUrl);
+    return url.host + (url.pathname === "/" ? "" : url.pathname);
+  } catch {
+    return baseUrl;
+  }
+}

@@ -1,0 +1,110 @@
+/**
+ * An isolate-local view of the key pool. Picks read it without touching the Store; outcomes are
+ * applied to it at once and sent to the Store in the background; it refreshes from the Store
+ * when older than `refreshMs` (DESIGN.md: no single object on the hot path).
+ */
+import type { Cooldown, KeyOutcome, PoolKey, PoolSnapshot, Store } from "../store/store.ts";
+
+/** Runs a task after the response without making the client wait (Cloudflare's waitUntil). */
+export type Background = (task: Promise<unknown>) => void;
+
+/** Tuning and injected time for a PoolView. */
+export interface PoolViewOptions {
+  refreshMs: number;
+  clock: () => number;
+  /** Where failures of background writes are reported; they must never reach a client. */
+  onBackgroundError?: (error: unknown) => void;
+}
+
+/** A change this isolate made that the Store may not reflect yet. */
+interface LocalChange {
+  at: number;
+  cooldown?: Cooldown;
+  disabled?: { key: string; reason: string };
+}
+
+export class PoolView {
+  private snapshot: PoolSnapshot | null = null;
+  private loading: Promise<PoolSnapshot> | null = null;
+  private local: LocalChange[] = [];
+
+  constructor(
+    private readonly store: Store,
+    private readonly options: PoolViewOptions,
+  ) {}
+
+  /** The current snapshot; waits for the Store only the first time, then refreshes behind the scenes. */
+  async current(background: Background): Promise<PoolSnapshot> {
+    if (this.snapshot === null) return this.refresh();
+    if (this.options.clock() - this.snapshot.takenAt > this.options.refreshMs && this.loading === null) {
+      background(this.refresh().catch((error: unknown) => this.options.onBackgroundError?.(error)));
+    }
+    return this.snapshot;
+  }
+
+  /** Forgets local changes and reads the Store (after an admin changed keys or cooldowns). */
+  invalidate(): Promise<PoolSnapshot> {
+    this.local = [];
+    return this.refresh();
+  }
+
+  /** Reads the Store now (after admin changes, or when stale). */
+  refresh(): Promise<PoolSnapshot> {
+    this.loading ??= this.store
+      .snapshot(this.options.clock())
+      .then((snapshot) => (this.snapshot = this.overlay(snapshot)))
+      .finally(() => (this.loading = null));
+    return this.loading;
+  }
+
+  /** Records an attempt's outcome: counters go to the Store in the background. */
+  report(outcome: KeyOutcome, background: Background): void {
+    const key = this.snapshot?.keys.find((candidate) => candidate.key === outcome.key);
+    if (key) {
+      key.requests += 1;
+      key.lastUsedAt = outcome.at;
+      if (!outcome.ok) {
+        key.failures += 1;
+        key.lastError = outcome.error ?? null;
+      }
+    }
+    this.write(this.store.recordOutcomes([outcome]), background);
+  }
+
+  /** Cools a key for a model here at once and in the Store in the background. */
+  coolDown(cooldown: Cooldown, background: Background): void {
+    this.local.push({ at: this.options.clock(), cooldown });
+    if (this.snapshot) this.snapshot = this.overlay(this.snapshot);
+    this.write(this.store.setCooldown(cooldown), background);
+  }
+
+  /** Disables a key here at once and in the Store in the background. */
+  disable(key: string, reason: string, background: Background): void {
+    this.local.push({ at: this.options.clock(), disabled: { key, reason } });
+    if (this.snapshot) this.snapshot = this.overlay(this.snapshot);
+    this.write(this.store.setKeyStatus(key, "disabled", reason), background);
+  }
+
+  private write(task: Promise<unknown>, background: Background): void {
+    background(task.catch((error: unknown) => this.options.onBackgroundError?.(error)));
+  }
+
+  /** Re-applies local changes younger than the refresh window over a snapshot from the Store. */
+  private overlay(snapshot: PoolSnapshot): PoolSnapshot {
+    const now = this.options.clock();
+    // A change is dropped once it expired or a snapshot taken well after it must contain it.
+    this.local = this.local.filter(
+      (change) => (change.cooldown?.until ?? Infinity) > now && snapshot.takenAt <= change.at + this.options.refreshMs,
+    );
+    if (this.local.length === 0) return snapshot;
+    const keys: PoolKey[] = snapshot.keys.map((key) => {
+      const disabled = this.local.find((change) => change.disabled?.key === key.key)?.disabled;
+      return disabled && key.status === "active" ? { ...key, status: "disabled", statusReason: disabled.reason } : key;
+    });
+    const cooldowns = snapshot.cooldowns.filter(
+      (existing) => !this.local.some((change) => change.cooldown?.key === existing.key && change.cooldown.model === existing.model),
+    );
+    for (const change of this.local) if (change.cooldown) cooldowns.push(change.cooldown);
+    return { keys, cooldowns, takenAt: snapshot.takenAt };
+  }
+}

@@ -1,0 +1,185 @@
+/**
+ * The attempt scheduler: every upstream attempt is a (key, egress) pair. Before the first byte
+ * reaches the client, a failed attempt is retried on another pair, bounded by attempts and wall
+ * time; the classification decides who is blamed (REFERENCE.md §2). The resume engine calls
+ * `sendWithFailover` once per continuation, so it inherits all of this.
+ */
+import type { AppContext } from "../app.ts";
+import type { Egress } from "../egress/egress.ts";
+import { GemrelayError, SetupError, UpstreamUnavailableError } from "../errors.ts";
+import { classifyFailure, type Classification } from "../gemini/classify.ts";
+import { maskSecret } from "../secrets.ts";
+import type { PoolSnapshot } from "../store/store.ts";
+import type { Background } from "./pool-view.ts";
+
+/** One request to send, independent of which key and egress carry it. */
+export interface AttemptPlan {
+  requestId: string;
+  /** Model named in the path; cooldowns are per (key, model). `*` when the path names none. */
+  model: string;
+  method: string;
+  pathAndQuery: string;
+  /** Headers without the key; the scheduler adds `x-goog-api-key`. */
+  headers: Headers;
+  /** A buffered body can be resent; a stream allows one attempt only. */
+  body: ArrayBuffer | ReadableStream<Uint8Array> | null;
+  /** Pass-through: the client's own key, never rotated and never charged to the pool. */
+  clientKey?: string;
+  /** Sticky routing: a hash of the conversation start. */
+  stickyHash?: number;
+  signal?: AbortSignal;
+}
+
+/** The upstream answer that will reach the client, with what carried it. */
+export interface AttemptResult {
+  response: Response;
+  key: string;
+  egress: Egress;
+  attempts: number;
+}
+
+/** Keys usable for `model` now: active, not cooling for it (or for `*`), not excluded. */
+export function usableKeys(snapshot: PoolSnapshot, model: string, now: number, exclude: ReadonlySet<string>): string[] {
+  const cooling = new Set<string>();
+  for (const cooldown of snapshot.cooldowns) {
+    if (cooldown.until > now && (cooldown.model === model || cooldown.model === "*")) cooling.add(cooldown.key);
+  }
+  return snapshot.keys.filter((key) => key.status === "active" && !cooling.has(key.key) && !exclude.has(key.key)).map((key) => key.key);
+}
+
+/** The 429 answered when every key for a model is cooling: Gemini's shape, RetryInfo for the soonest. */
+function poolExhausted(snapshot: PoolSnapshot, model: string, now: number): GemrelayError {
+  const active = new Set(snapshot.keys.filter((key) => key.status === "active").map((key) => key.key));
+  const soonest = Math.min(
+    ...snapshot.cooldowns.filter((cooldown) => active.has(cooldown.key) && (cooldown.model === model || cooldown.model === "*")).map((cooldown) => cooldown.until),
+  );
+  const seconds = Number.isFinite(soonest) ? Math.max(1, Math.ceil((soonest - now) / 1_000)) : 60;
+  return new GemrelayError(
+    `Resource has been exhausted (e.g. check quota). Every Gemini key in the pool is cooling down for ${model}; retry in ${seconds}s.`,
+    429,
+    [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${seconds}s` }],
+  );
+}
+
+function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>): string | undefined {
+  const usable = usableKeys(snapshot, plan.model, context.clock(), tried);
+  if (plan.stickyHash !== undefined && usable.length > 0) return usable[plan.stickyHash % usable.length];
+  return context.keyPicker.pick(usable.map((id) => ({ id })))?.id;
+}
+
+function pickEgress(context: AppContext, faulted: ReadonlySet<string>, background: Background): Egress | undefined {
+  const closed = context.egresses.filter((egress) => !faulted.has(egress.id) && context.relayHealth.isClosed(egress.id));
+  for (const egress of context.egresses) {
+    if (context.relayHealth.isDueForProbe(egress.id)) background(context.relayHealth.probe(egress.id, () => egress.probe()));
+  }
+  if (closed.length > 0) return context.relayPicker.pick(closed);
+  // Every circuit is open: trying one beats failing without an attempt.
+  return context.relayPicker.pick(context.egresses.filter((egress) => !faulted.has(egress.id)));
+}
+
+function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void> {
+  const delay = Math.random() * Math.min(2_000, 200 * 2 ** attempt);
+  return new Promise((done) => {
+    const timer = setTimeout(done, delay);
+    signal?.addEventListener("abort", () => (clearTimeout(timer), done()), { once: true });
+  });
+}
+
+/**
+ * Sends `plan` upstream, failing over across keys and egresses until an answer may go to the
+ * client: a success, a client error (returned unchanged), or a clear error when nothing works.
+ */
+export async function sendWithFailover(plan: AttemptPlan, context: AppContext, background: Background): Promise<AttemptResult> {
+  const started = context.clock();
+  const policy = context.config.routing;
+  const maxAttempts = plan.body instanceof ReadableStream ? 1 : policy.maxAttempts;
+  const triedKeys = new Set<string>();
+  const faultedEgresses = new Set<string>();
+  let last: { status: number; text: string; headers: Headers; verdict: Classification; key: string; egress: Egress } | null = null;
+
+  for (let attempt = 1; attempt <= maxAttempts && context.clock() - started < policy.budgetMs; attempt++) {
+    const snapshot = plan.clientKey ? null : await context.pool.current(background);
+    if (snapshot && snapshot.keys.length === 0) {
+      throw new SetupError("No Gemini API keys in the pool. Add them with GEMINI_API_KEYS, keys.txt (self-host) or POST /api/keys.");
+    }
+    const key = plan.clientKey ?? (snapshot ? pickKey(context, plan, snapshot, triedKeys) : undefined);
+    if (key === undefined) {
+      if (snapshot && snapshot.keys.every((candidate) => candidate.status === "disabled")) {
+        throw new SetupError("Every Gemini API key in the pool is disabled. Check them with POST /api/keys/check or add new ones.");
+      }
+      if (snapshot && usableKeys(snapshot, plan.model, context.clock(), new Set()).length === 0) throw poolExhausted(snapshot, plan.model, context.clock());
+      break; // every usable key was tried in this request
+    }
+    const egress = pickEgress(context, faultedEgresses, background);
+    if (egress === undefined) break;
+
+    const headers = new Headers(plan.headers);
+    headers.set("x-goog-api-key", key);
+    const attemptStarted = context.clock();
+    const entry = { event: "attempt", requestId: plan.requestId, model: plan.model, key: maskSecret(key), relay: egress.id, attempt };
+    let response: Response;
+    try {
+      response = await egress.send({ method: plan.method, pathAndQuery: plan.pathAndQuery, headers, body: plan.body, ...(plan.signal ? { signal: plan.signal } : {}) });
+    } catch {
+      if (plan.signal?.aborted) throw new GemrelayError("The client closed the request.", 499);
+      context.relayHealth.failure(egress.id, "connect", false);
+      faultedEgresses.add(egress.id);
+      context.log({ ...entry, status: 0, class: "relay-fault", latencyMs: context.clock() - attemptStarted });
+      continue;
+    }
+    const latencyMs = context.clock() - attemptStarted;
+    if (response.ok) {
+      context.relayHealth.success(egress.id, latencyMs);
+      if (!plan.clientKey) context.pool.report({ key, at: attemptStarted, ok: true }, background);
+      context.log({ ...entry, status: response.status, class: "ok", latencyMs });
+      return { response, key, egress, attempts: attempt };
+    }
+
+    const text = await response.text();
+    const verdict: Classification = classifyFailure(response.status, text, response.headers.has("x-gemrelay-fault"), context.clock());
+    context.log({ ...entry, status: response.status, class: verdict.kind, reason: verdict.reason, latencyMs });
+    last = { status: response.status, text, headers: response.headers, verdict, key, egress };
+    const error = `${verdict.kind}: ${verdict.reason} (HTTP ${response.status})`;
+    switch (verdict.kind) {
+      case "client-error":
+        context.relayHealth.success(egress.id, latencyMs);
+        return { response: new Response(text, { status: response.status, headers: response.headers }), key, egress, attempts: attempt };
+      case "relay-fault":
+        context.relayHealth.failure(egress.id, verdict.reason, verdict.quarantine);
+        faultedEgresses.add(egress.id);
+        break;
+      case "key-invalid":
+        context.relayHealth.success(egress.id, latencyMs);
+        if (plan.clientKey) return { response: new Response(text, { status: response.status, headers: response.headers }), key, egress, attempts: attempt };
+        context.pool.report({ key, at: attemptStarted, ok: false, error }, background);
+        context.pool.disable(key, verdict.reason, background);
+        triedKeys.add(key);
+        break;
+      case "key-cooldown":
+        context.relayHealth.success(egress.id, latencyMs);
+        if (plan.clientKey) return { response: new Response(text, { status: response.status, headers: response.headers }), key, egress, attempts: attempt };
+        context.pool.report({ key, at: attemptStarted, ok: false, error }, background);
+        context.pool.coolDown({ key, model: plan.model, until: verdict.until, reason: verdict.reason }, background);
+        triedKeys.add(key);
+        break;
+      case "transient":
+        context.relayHealth.success(egress.id, latencyMs);
+        if (!plan.clientKey) context.pool.report({ key, at: attemptStarted, ok: false, error }, background);
+        await backoff(attempt, plan.signal);
+        break;
+    }
+  }
+
+  if (last?.verdict.kind === "transient") {
+    // Gemini's own passing error, as it was: never turned into a 500 or a 200.
+    return { response: new Response(last.text, { status: last.status, headers: last.headers }), key: last.key, egress: last.egress, attempts: maxAttempts };
+  }
+  if (last?.verdict.kind === "key-cooldown" || last?.verdict.kind === "key-invalid") {
+    const snapshot = await context.pool.current(background);
+    if (usableKeys(snapshot, plan.model, context.clock(), new Set()).length === 0 && snapshot.keys.some((key) => key.status === "active")) {
+      throw poolExhausted(snapshot, plan.model, context.clock());
+    }
+    throw new UpstreamUnavailableError(`No Gemini key in the pool could serve ${plan.model} within ${maxAttempts} attempts; see /status.`, 503);
+  }
+  throw new UpstreamUnavailableError("No egress could reach Gemini: every relay failed. Check RELAY_URLS and the relays' /health.", 502);
+}

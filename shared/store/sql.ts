@@ -1,0 +1,240 @@
+/**
+ * The SQL driver of the state interface, over a synchronous executor so that one implementation
+ * serves better-sqlite3 (relays/node) and the Durable Object's `ctx.storage.sql`
+ * (relays/cloudflare). Statements stay within the Durable Object limits: one statement per call,
+ * at most 100 bound parameters, no BEGIN/COMMIT (atomicity comes from `transaction`).
+ */
+
+import { totalOutcomes } from "./outcomes.ts";
+import { schemaStatements, schemaVersion, schemaVersionSetting } from "./schema.ts";
+import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "./store.ts";
+
+/** A value bound to a statement or read from a row. */
+export type SqlValue = string | number | null | Uint8Array;
+
+/** One synchronous SQLite connection, as both better-sqlite3 and Durable Objects offer. */
+export interface SqlExecutor {
+  /** Runs one statement and returns its rows (empty for statements without a result). */
+  all(sql: string, params: readonly SqlValue[]): Record<string, SqlValue>[];
+  /** Runs one statement, ignoring any rows. */
+  run(sql: string, params: readonly SqlValue[]): void;
+  /**
+   * Runs `body` atomically when the platform offers it (better-sqlite3 `db.transaction`, Durable
+   * Object `storage.transactionSync`). Optional: without it statements run one by one, which in a
+   * Durable Object is still atomic per request thanks to write coalescing.
+   */
+  transaction?<T>(body: () => T): T;
+}
+
+/** Thrown when a database was written by a newer gemrelay than the running one. */
+export class SchemaVersionError extends Error {
+  constructor(readonly found: number) {
+    super(`database schema version ${found} is newer than this gemrelay's (${schemaVersion}); upgrade gemrelay`);
+    this.name = "SchemaVersionError";
+  }
+}
+
+const keyColumns =
+  "key, status, status_reason, added_at, last_used_at, requests, failures, last_error";
+
+/** The SQL implementation of {@link Store}. Creates the schema on construction. */
+export class SqlStore implements Store {
+  constructor(private readonly sql: SqlExecutor) {
+    this.atomically(() => this.migrate());
+  }
+
+  async listKeys(): Promise<PoolKey[]> {
+    return this.readKeys();
+  }
+
+  async addKeys(keys: readonly string[], at: number): Promise<string[]> {
+    const unique = [...new Set(keys)];
+    return this.atomically(() => {
+      const added: string[] = [];
+      for (const key of unique) {
+        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint (upsert docs).
+        const rows = this.sql.all(
+          `INSERT INTO pool_keys (key, position, status, added_at)
+           SELECT ?, coalesce(max(position), 0) + 1, 'active', ? FROM pool_keys WHERE true
+           ON CONFLICT (key) DO NOTHING RETURNING key`,
+          [key, at],
+        );
+        if (rows.length > 0) added.push(key);
+      }
+      return added;
+    });
+  }
+
+  async removeKeys(keys: readonly string[]): Promise<string[]> {
+    const unique = [...new Set(keys)];
+    return this.atomically(() => {
+      const removed: string[] = [];
+      for (const key of unique) {
+        this.sql.run("DELETE FROM cooldowns WHERE key = ?", [key]);
+        const rows = this.sql.all("DELETE FROM pool_keys WHERE key = ? RETURNING key", [key]);
+        if (rows.length > 0) removed.push(key);
+      }
+      return removed;
+    });
+  }
+
+  async setKeyStatus(key: string, status: KeyStatus, reason: string | null): Promise<boolean> {
+    const rows = this.sql.all(
+      "UPDATE pool_keys SET status = ?, status_reason = ? WHERE key = ? RETURNING key",
+      [status, reason, key],
+    );
+    return rows.length > 0;
+  }
+
+  async recordOutcomes(outcomes: readonly KeyOutcome[]): Promise<void> {
+    const totals = totalOutcomes(outcomes);
+    if (totals.length === 0) return;
+    this.atomically(() => {
+      for (const total of totals) {
+        const failedAt = total.lastFailureAt;
+        // A NULL failedAt makes both comparisons NULL, so the error columns stay as they are.
+        this.sql.run(
+          `UPDATE pool_keys SET
+             requests = requests + ?,
+             failures = failures + ?,
+             last_used_at = max(coalesce(last_used_at, ?), ?),
+             last_error = CASE WHEN ? >= coalesce(last_failure_at, ?) THEN ? ELSE last_error END,
+             last_failure_at = CASE WHEN ? >= coalesce(last_failure_at, ?) THEN ? ELSE last_failure_at END
+           WHERE key = ?`,
+          [
+            total.requests,
+            total.failures,
+            total.lastUsedAt,
+            total.lastUsedAt,
+            failedAt,
+            failedAt,
+            total.lastError,
+            failedAt,
+            failedAt,
+            failedAt,
+            total.key,
+          ],
+        );
+      }
+    });
+  }
+
+  async setCooldown(cooldown: Cooldown): Promise<void> {
+    this.sql.run(
+      `INSERT INTO cooldowns (key, model, until, reason) VALUES (?, ?, ?, ?)
+       ON CONFLICT (key, model) DO UPDATE SET until = excluded.until, reason = excluded.reason`,
+      [cooldown.key, cooldown.model, cooldown.until, cooldown.reason],
+    );
+  }
+
+  async listCooldowns(now: number): Promise<Cooldown[]> {
+    this.sql.run("DELETE FROM cooldowns WHERE until <= ?", [now]);
+    return this.readCooldowns(now);
+  }
+
+  async clearCooldowns(key?: string): Promise<void> {
+    if (key === undefined) this.sql.run("DELETE FROM cooldowns", []);
+    else this.sql.run("DELETE FROM cooldowns WHERE key = ?", [key]);
+  }
+
+  async snapshot(now: number): Promise<PoolSnapshot> {
+    return this.atomically(() => ({
+      keys: this.readKeys(),
+      cooldowns: this.readCooldowns(now),
+      takenAt: now,
+    }));
+  }
+
+  async getSetting(name: string): Promise<string | null> {
+    return this.readSetting(name);
+  }
+
+  async setSetting(name: string, value: string): Promise<void> {
+    this.sql.run(
+      "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+      [name, value],
+    );
+  }
+
+  /** Creates missing tables and records the schema version; refuses newer databases. */
+  private migrate(): void {
+    for (const statement of schemaStatements) this.sql.run(statement, []);
+    const stored = this.readSetting(schemaVersionSetting);
+    const found = stored === null ? null : Number(stored);
+    if (found !== null && found > schemaVersion) throw new SchemaVersionError(found);
+    // Migrations from older versions go here, each guarded by `found < n`.
+    if (found !== schemaVersion) {
+      this.sql.run(
+        "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        [schemaVersionSetting, String(schemaVersion)],
+      );
+    }
+  }
+
+  private readKeys(): PoolKey[] {
+    const rows = this.sql.all(`SELECT ${keyColumns} FROM pool_keys ORDER BY position`, []);
+    return rows.map((row) => ({
+      key: text(row, "key"),
+      status: text(row, "status") === "disabled" ? "disabled" : "active",
+      statusReason: optionalText(row, "status_reason"),
+      addedAt: integer(row, "added_at"),
+      lastUsedAt: optionalInteger(row, "last_used_at"),
+      requests: integer(row, "requests"),
+      failures: integer(row, "failures"),
+      lastError: optionalText(row, "last_error"),
+    }));
+  }
+
+  private readCooldowns(now: number): Cooldown[] {
+    const rows = this.sql.all(
+      "SELECT key, model, until, reason FROM cooldowns WHERE until > ? ORDER BY key, model",
+      [now],
+    );
+    return rows.map((row) => ({
+      key: text(row, "key"),
+      model: text(row, "model"),
+      until: integer(row, "until"),
+      reason: text(row, "reason"),
+    }));
+  }
+
+  private readSetting(name: string): string | null {
+    const rows = this.sql.all("SELECT value FROM settings WHERE name = ?", [name]);
+    const row = rows[0];
+    return row ? text(row, "value") : null;
+  }
+
+  private atomically<T>(body: () => T): T {
+    return this.sql.transaction ? this.sql.transaction(body) : body();
+  }
+}
+
+function optionalText(row: Record<string, SqlValue>, column: string): string | null {
+  const value = row[column];
+  if (value === null || value === undefined) return null;
+  if (typeof value === "string") return value;
+  throw new TypeError(`column ${column}: expected text, got ${describe(value)}`);
+}
+
+function text(row: Record<string, SqlValue>, column: string): string {
+  const value = optionalText(row, column);
+  if (value === null) throw new TypeError(`column ${column}: expected text, got null`);
+  return value;
+}
+
+function optionalInteger(row: Record<string, SqlValue>, column: string): number | null {
+  const value = row[column];
+  if (value === null || value === undefined) return null;
+  if (typeof value === "number") return value;
+  throw new TypeError(`column ${column}: expected integer, got ${describe(value)}`);
+}
+
+function integer(row: Record<string, SqlValue>, column: string): number {
+  const value = optionalInteger(row, column);
+  if (value === null) throw new TypeError(`column ${column}: expected integer, got null`);
+  return value;
+}
+
+function describe(value: SqlValue): string {
+  return value instanceof Uint8Array ? "blob" : typeof value;
+}

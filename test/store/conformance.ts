@@ -1,0 +1,347 @@
+/**
+ * The conformance suite every Store driver must pass (unstorage's `testDriver` idea): memory,
+ * better-sqlite3 and the Durable Object run exactly these tests.
+ */
+
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Cooldown, PoolKey, Store } from "../../shared/store/store.ts";
+
+/** A fresh, empty store; `reopen` closes it and opens the same data again, when it persists. */
+export interface OpenedStore {
+  store: Store;
+  reopen?: () => Promise<Store>;
+  close(): Promise<void>;
+}
+
+/** Defines the suite under `describe(name)`; `open` is called once per test. */
+export function describeStoreConformance(name: string, open: () => Promise<OpenedStore>): void {
+  describe(`Store conformance: ${name}`, () => {
+    let opened: OpenedStore;
+    let store: Store;
+
+    beforeEach(async () => {
+      opened = await open();
+      store = opened.store;
+    });
+
+    afterEach(async () => {
+      await opened.close();
+    });
+
+    const keysOf = async (): Promise<string[]> => (await store.listKeys()).map((key) => key.key);
+    const keyNamed = async (name: string): Promise<PoolKey | undefined> =>
+      (await store.listKeys()).find((key) => key.key === name);
+    const sorted = (cooldowns: Cooldown[]): Cooldown[] =>
+      [...cooldowns].sort((a, b) => (a.key + "\0" + a.model < b.key + "\0" + b.model ? -1 : 1));
+
+    it("starts empty", async () => {
+      expect(await store.listKeys()).toEqual([]);
+      expect(await store.listCooldowns(0)).toEqual([]);
+      expect(await store.snapshot(5)).toEqual({ keys: [], cooldowns: [], takenAt: 5 });
+      expect(await store.getSetting("anything")).toBeNull();
+    });
+
+    describe("addKeys", () => {
+      it("adds active keys with zeroed counters", async () => {
+        expect(await store.addKeys(["k1", "k2"], 1000)).toEqual(["k1", "k2"]);
+        expect(await store.listKeys()).toEqual([
+          { key: "k1", status: "active", statusReason: null, addedAt: 1000, lastUsedAt: null, requests: 0, failures: 0, lastError: null },
+          { key: "k2", status: "active", statusReason: null, addedAt: 1000, lastUsedAt: null, requests: 0, failures: 0, lastError: null },
+        ]);
+      });
+
+      it("returns only the keys actually added, deduplicated, in input order", async () => {
+        await store.addKeys(["b"], 1);
+        expect(await store.addKeys(["c", "b", "a", "c", "a"], 2)).toEqual(["c", "a"]);
+        expect(await store.addKeys(["a", "b", "c"], 3)).toEqual([]);
+        expect(await store.addKeys([], 4)).toEqual([]);
+        expect(await keysOf()).toEqual(["b", "c", "a"]);
+        expect((await keyNamed("b"))?.addedAt).toBe(1);
+      });
+
+      it("keeps insertion order across calls and puts a re-added key last", async () => {
+        await store.addKeys(["z", "y"], 1);
+        await store.addKeys(["x"], 2);
+        await store.removeKeys(["z"]);
+        await store.addKeys(["w", "z"], 3);
+        expect(await keysOf()).toEqual(["y", "x", "w", "z"]);
+        expect((await keyNamed("z"))?.addedAt).toBe(3);
+      });
+
+      it("stores keys verbatim, whatever characters they hold", async () => {
+        const odd = ["AIza'; DROP TABLE pool_keys; --", 'quote"d', "ключ-🔑", " spaced "];
+        expect(await store.addKeys(odd, 1)).toEqual(odd);
+        expect(await keysOf()).toEqual(odd);
+      });
+
+      it("does not reset an existing key's state", async () => {
+        await store.addKeys(["k"], 1);
+        await store.setKeyStatus("k", "disabled", "API_KEY_INVALID");
+        await store.recordOutcomes([{ key: "k", at: 5, ok: false, error: "400" }]);
+        await store.addKeys(["k"], 9);
+        expect(await keyNamed("k")).toMatchObject({ status: "disabled", addedAt: 1, requests: 1, failures: 1 });
+      });
+    });
+
+    describe("removeKeys", () => {
+      it("removes keys and returns the ones that existed", async () => {
+        await store.addKeys(["a", "b", "c"], 1);
+        expect(await store.removeKeys(["c", "missing", "a", "a"])).toEqual(["c", "a"]);
+        expect(await keysOf()).toEqual(["b"]);
+        expect(await store.removeKeys(["a"])).toEqual([]);
+        expect(await store.removeKeys([])).toEqual([]);
+      });
+
+      it("removes the keys' cooldowns on every model and keeps the others", async () => {
+        await store.addKeys(["a", "b"], 1);
+        await store.setCooldown({ key: "a", model: "gemini-2.5-pro", until: 100, reason: "429" });
+        await store.setCooldown({ key: "a", model: "*", until: 100, reason: "quota" });
+        await store.setCooldown({ key: "b", model: "gemini-2.5-pro", until: 100, reason: "429" });
+        await store.removeKeys(["a"]);
+        expect(await store.listCooldowns(0)).toEqual([{ key: "b", model: "gemini-2.5-pro", until: 100, reason: "429" }]);
+        // A key added again starts without the old cooldowns.
+        await store.addKeys(["a"], 2);
+        expect((await store.snapshot(0)).cooldowns.map((cooldown) => cooldown.key)).toEqual(["b"]);
+      });
+    });
+
+    describe("setKeyStatus", () => {
+      it("disables and enables a key with its reason, leaving counters alone", async () => {
+        await store.addKeys(["a", "b"], 1);
+        await store.recordOutcomes([{ key: "a", at: 2, ok: true }]);
+        expect(await store.setKeyStatus("a", "disabled", "API_KEY_INVALID")).toBe(true);
+        expect(await keyNamed("a")).toMatchObject({ status: "disabled", statusReason: "API_KEY_INVALID", requests: 1, lastUsedAt: 2 });
+        expect(await keyNamed("b")).toMatchObject({ status: "active", statusReason: null });
+        expect(await store.setKeyStatus("a", "active", null)).toBe(true);
+        expect(await keyNamed("a")).toMatchObject({ status: "active", statusReason: null, requests: 1 });
+        expect(await keysOf()).toEqual(["a", "b"]);
+      });
+
+      it("returns false for an unknown key and adds nothing", async () => {
+        expect(await store.setKeyStatus("ghost", "disabled", "x")).toBe(false);
+        expect(await store.listKeys()).toEqual([]);
+      });
+    });
+
+    describe("recordOutcomes", () => {
+      it("counts requests and failures and tracks last use and last error", async () => {
+        await store.addKeys(["a", "b"], 1);
+        await store.recordOutcomes([
+          { key: "a", at: 10, ok: true },
+          { key: "a", at: 20, ok: false, error: "429 RESOURCE_EXHAUSTED" },
+          { key: "b", at: 15, ok: true, error: null },
+          { key: "a", at: 30, ok: true },
+        ]);
+        expect(await keyNamed("a")).toMatchObject({ requests: 3, failures: 1, lastUsedAt: 30, lastError: "429 RESOURCE_EXHAUSTED" });
+        expect(await keyNamed("b")).toMatchObject({ requests: 1, failures: 0, lastUsedAt: 15, lastError: null });
+      });
+
+      it("accumulates across batches and keeps the error of the latest failure", async () => {
+        await store.addKeys(["a"], 1);
+        await store.recordOutcomes([{ key: "a", at: 10, ok: false, error: "first" }]);
+        await store.recordOutcomes([
+          { key: "a", at: 40, ok: false, error: "second" },
+          { key: "a", at: 30, ok: false, error: "older, reported later" },
+        ]);
+        await store.recordOutcomes([{ key: "a", at: 50, ok: true }]);
+        expect(await keyNamed("a")).toMatchObject({ requests: 4, failures: 3, lastUsedAt: 50, lastError: "second" });
+      });
+
+      it("is order-independent: late reports never move lastUsedAt or lastError back", async () => {
+        await store.addKeys(["a"], 1);
+        await store.recordOutcomes([{ key: "a", at: 100, ok: false, error: "new" }]);
+        await store.recordOutcomes([{ key: "a", at: 50, ok: false, error: "old" }]);
+        expect(await keyNamed("a")).toMatchObject({ requests: 2, failures: 2, lastUsedAt: 100, lastError: "new" });
+      });
+
+      it("records a failure without a description as a null lastError", async () => {
+        await store.addKeys(["a"], 1);
+        await store.recordOutcomes([{ key: "a", at: 5, ok: false }]);
+        expect(await keyNamed("a")).toMatchObject({ requests: 1, failures: 1, lastUsedAt: 5, lastError: null });
+      });
+
+      it("ignores unknown keys and empty batches", async () => {
+        await store.addKeys(["a"], 1);
+        await store.recordOutcomes([]);
+        await store.recordOutcomes([{ key: "ghost", at: 5, ok: false, error: "x" }, { key: "a", at: 6, ok: true }]);
+        expect(await keysOf()).toEqual(["a"]);
+        expect(await keyNamed("a")).toMatchObject({ requests: 1, failures: 0 });
+      });
+
+      it("applies a large batch over many keys", async () => {
+        const keys = Array.from({ length: 150 }, (_, index) => `key-${index}`);
+        await store.addKeys(keys, 1);
+        const outcomes = Array.from({ length: 1200 }, (_, index) => ({
+          key: keys[index % keys.length] as string,
+          at: 1000 + index,
+          ok: index % 3 !== 0,
+          error: index % 3 === 0 ? `error ${index}` : null,
+        }));
+        await store.recordOutcomes(outcomes);
+        const listed = await store.listKeys();
+        expect(listed.reduce((sum, key) => sum + key.requests, 0)).toBe(1200);
+        expect(listed.reduce((sum, key) => sum + key.failures, 0)).toBe(400);
+        expect(listed[0]).toMatchObject({ key: "key-0", requests: 8, failures: 8, lastUsedAt: 2050, lastError: "error 1050" });
+        expect(listed[1]).toMatchObject({ key: "key-1", requests: 8, failures: 0, lastUsedAt: 2051, lastError: null });
+      });
+    });
+
+    describe("cooldowns", () => {
+      const pro = "gemini-2.5-pro";
+      const flash = "gemini-2.5-flash";
+
+      it("lists running cooldowns and excludes expired ones (until is exclusive)", async () => {
+        await store.addKeys(["a", "b"], 1);
+        await store.setCooldown({ key: "a", model: pro, until: 100, reason: "429" });
+        await store.setCooldown({ key: "b", model: pro, until: 200, reason: "quota" });
+        expect(sorted(await store.listCooldowns(50))).toEqual([
+          { key: "a", model: pro, until: 100, reason: "429" },
+          { key: "b", model: pro, until: 200, reason: "quota" },
+        ]);
+        expect(await store.listCooldowns(100)).toEqual([{ key: "b", model: pro, until: 200, reason: "quota" }]);
+        expect(await store.listCooldowns(200)).toEqual([]);
+      });
+
+      it("replaces the cooldown of the same key and model, even with an earlier end", async () => {
+        await store.addKeys(["a"], 1);
+        await store.setCooldown({ key: "a", model: pro, until: 100, reason: "429" });
+        await store.setCooldown({ key: "a", model: pro, until: 500, reason: "daily quota" });
+        expect(await store.listCooldowns(0)).toEqual([{ key: "a", model: pro, until: 500, reason: "daily quota" }]);
+        await store.setCooldown({ key: "a", model: pro, until: 60, reason: "retry delay" });
+        expect(await store.listCooldowns(0)).toEqual([{ key: "a", model: pro, until: 60, reason: "retry delay" }]);
+      });
+
+      it("keeps models independent, with `*` as its own entry", async () => {
+        await store.addKeys(["a"], 1);
+        await store.setCooldown({ key: "a", model: pro, until: 100, reason: "pro" });
+        await store.setCooldown({ key: "a", model: flash, until: 300, reason: "flash" });
+        await store.setCooldown({ key: "a", model: "*", until: 200, reason: "all" });
+        expect(sorted(await store.listCooldowns(0))).toEqual(sorted([
+          { key: "a", model: pro, until: 100, reason: "pro" },
+          { key: "a", model: flash, until: 300, reason: "flash" },
+          { key: "a", model: "*", until: 200, reason: "all" },
+        ]));
+        expect(sorted(await store.listCooldowns(150))).toEqual(sorted([
+          { key: "a", model: flash, until: 300, reason: "flash" },
+          { key: "a", model: "*", until: 200, reason: "all" },
+        ]));
+      });
+
+      it("can set a cooldown again after it expired", async () => {
+        await store.addKeys(["a"], 1);
+        await store.setCooldown({ key: "a", model: pro, until: 100, reason: "first" });
+        expect(await store.listCooldowns(150)).toEqual([]);
+        await store.setCooldown({ key: "a", model: pro, until: 300, reason: "second" });
+        expect(await store.listCooldowns(150)).toEqual([{ key: "a", model: pro, until: 300, reason: "second" }]);
+      });
+
+      it("clears the cooldowns of one key", async () => {
+        await store.addKeys(["a", "b"], 1);
+        await store.setCooldown({ key: "a", model: pro, until: 100, reason: "x" });
+        await store.setCooldown({ key: "a", model: "*", until: 100, reason: "x" });
+        await store.setCooldown({ key: "b", model: pro, until: 100, reason: "y" });
+        await store.clearCooldowns("a");
+        expect(await store.listCooldowns(0)).toEqual([{ key: "b", model: pro, until: 100, reason: "y" }]);
+        await store.clearCooldowns("missing");
+        expect(await store.listCooldowns(0)).toHaveLength(1);
+        expect(await keysOf()).toEqual(["a", "b"]);
+      });
+
+      it("clears the cooldowns of every key", async () => {
+        await store.addKeys(["a", "b"], 1);
+        await store.setCooldown({ key: "a", model: pro, until: 100, reason: "x" });
+        await store.setCooldown({ key: "b", model: flash, until: 100, reason: "y" });
+        await store.clearCooldowns();
+        expect(await store.listCooldowns(0)).toEqual([]);
+        expect(await keysOf()).toEqual(["a", "b"]);
+      });
+
+      it("does not touch key status or counters", async () => {
+        await store.addKeys(["a"], 1);
+        const before = await store.listKeys();
+        await store.setCooldown({ key: "a", model: pro, until: 100, reason: "x" });
+        await store.clearCooldowns("a");
+        expect(await store.listKeys()).toEqual(before);
+      });
+    });
+
+    describe("snapshot", () => {
+      it("returns the keys and running cooldowns consistently with the list methods", async () => {
+        await store.addKeys(["a", "b", "c"], 1);
+        await store.setKeyStatus("b", "disabled", "leaked");
+        await store.recordOutcomes([{ key: "a", at: 7, ok: false, error: "503" }]);
+        await store.setCooldown({ key: "a", model: "gemini-2.5-pro", until: 100, reason: "429" });
+        await store.setCooldown({ key: "c", model: "*", until: 40, reason: "expired soon" });
+        const snapshot = await store.snapshot(50);
+        expect(snapshot.takenAt).toBe(50);
+        expect(snapshot.keys).toEqual(await store.listKeys());
+        expect(snapshot.cooldowns).toEqual([{ key: "a", model: "gemini-2.5-pro", until: 100, reason: "429" }]);
+        expect(sorted(snapshot.cooldowns)).toEqual(sorted(await store.listCooldowns(50)));
+      });
+
+      it("is a copy: changing it or later writes do not affect it or the store", async () => {
+        await store.addKeys(["a"], 1);
+        await store.setCooldown({ key: "a", model: "m", until: 100, reason: "x" });
+        const snapshot = await store.snapshot(0);
+        const first = snapshot.keys[0] as PoolKey;
+        first.requests = 99;
+        first.status = "disabled";
+        (snapshot.cooldowns[0] as Cooldown).until = 1;
+        await store.addKeys(["b"], 2);
+        expect(snapshot.keys.map((key) => key.key)).toEqual(["a"]);
+        expect(await keyNamed("a")).toMatchObject({ requests: 0, status: "active" });
+        expect(await store.listCooldowns(0)).toEqual([{ key: "a", model: "m", until: 100, reason: "x" }]);
+      });
+    });
+
+    describe("settings", () => {
+      it("stores, overwrites and keeps names independent", async () => {
+        expect(await store.getSetting("a")).toBeNull();
+        await store.setSetting("a", "1");
+        await store.setSetting("b", "");
+        expect(await store.getSetting("a")).toBe("1");
+        expect(await store.getSetting("b")).toBe("");
+        await store.setSetting("a", "två ✓");
+        expect(await store.getSetting("a")).toBe("två ✓");
+        expect(await store.getSetting("b")).toBe("");
+        expect(await store.getSetting("A")).toBeNull();
+      });
+
+      it("holds long values", async () => {
+        const value = JSON.stringify({ list: Array.from({ length: 2000 }, (_, index) => `entry-${index}`) });
+        await store.setSetting("big", value);
+        expect(await store.getSetting("big")).toBe(value);
+      });
+    });
+
+    it("keeps everything across a reopen", async (context) => {
+      if (!opened.reopen) {
+        context.skip();
+        return;
+      }
+      await store.addKeys(["a", "b", "c"], 1);
+      await store.removeKeys(["b"]);
+      await store.addKeys(["b"], 2);
+      await store.setKeyStatus("c", "disabled", "SERVICE_DISABLED");
+      await store.recordOutcomes([
+        { key: "a", at: 10, ok: false, error: "later" },
+        { key: "a", at: 5, ok: true },
+      ]);
+      await store.setCooldown({ key: "a", model: "gemini-2.5-pro", until: 1000, reason: "429" });
+      await store.setCooldown({ key: "b", model: "*", until: 1000, reason: "quota" });
+      await store.setSetting("admin_key_hash", "abc");
+      const before = await store.snapshot(100);
+
+      store = await opened.reopen();
+      expect(await store.snapshot(100)).toEqual(before);
+      expect(await keysOf()).toEqual(["a", "c", "b"]);
+      expect(await store.getSetting("admin_key_hash")).toBe("abc");
+      // Order-independence survives the reopen: an older failure still does not win.
+      await store.recordOutcomes([{ key: "a", at: 8, ok: false, error: "earlier" }]);
+      expect(await keyNamed("a")).toMatchObject({ requests: 3, failures: 2, lastError: "later" });
+      // New keys still go last.
+      await store.addKeys(["d"], 3);
+      expect(await keysOf()).toEqual(["a", "c", "b", "d"]);
+    });
+  });
+}

@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { afterEach, describe, expect, it } from "vitest";
+import { openSqliteStore } from "../../relays/node/sqlite-store.ts";
+import { schemaVersion, schemaVersionSetting } from "../../shared/store/schema.ts";
+import { SchemaVersionError } from "../../shared/store/sql.ts";
+import { describeStoreConformance } from "./conformance.ts";
+
+const directories: string[] = [];
+
+/** A fresh directory under the system temp dir, removed after each test. */
+function temporaryDirectory(): string {
+  const directory = mkdtempSync(join(tmpdir(), "gemrelay-store-"));
+  directories.push(directory);
+  return directory;
+}
+
+afterEach(() => {
+  for (const directory of directories.splice(0)) rmSync(directory, { recursive: true, force: true });
+});
+
+describeStoreConformance("better-sqlite3", async () => {
+  // A nested path proves the parent directories are created.
+  const file = join(temporaryDirectory(), "data", "nested", "gemrelay.sqlite");
+  let handle = openSqliteStore(file);
+  return {
+    store: handle.store,
+    reopen: async () => {
+      handle.close();
+      handle = openSqliteStore(file);
+      return handle.store;
+    },
+    close: async () => handle.close(),
+  };
+});
+
+describe("openSqliteStore", () => {
+  it("uses WAL mode and records the schema version", async () => {
+    const file = join(temporaryDirectory(), "state.sqlite");
+    const handle = openSqliteStore(file);
+    expect(await handle.store.getSetting(schemaVersionSetting)).toBe(String(schemaVersion));
+    handle.close();
+    const db = new Database(file, { readonly: true });
+    try {
+      expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all();
+      expect(tables).toEqual(expect.arrayContaining(["cooldowns", "pool_keys", "settings"]));
+    } finally {
+      db.close();
+    }
+  });
+
+  it("refuses a database written by a newer schema", () => {
+    const file = join(temporaryDirectory(), "state.sqlite");
+    openSqliteStore(file).close();
+    const db = new Database(file);
+    db.prepare("UPDATE settings SET value = ? WHERE name = ?").run(String(schemaVersion + 1), schemaVersionSetting);
+    db.close();
+    expect(() => openSqliteStore(file)).toThrow(SchemaVersionError);
+  });
+
+  it("rolls back a failed batch as a whole", async () => {
+    const file = join(temporaryDirectory(), "state.sqlite");
+    const handle = openSqliteStore(file);
+    try {
+      // The second key cannot be bound, after the first was inserted: neither must remain.
+      const poisoned = ["a", Symbol("unbindable") as unknown as string];
+      await expect(handle.store.addKeys(poisoned, 1)).rejects.toThrow();
+      expect(await handle.store.listKeys()).toEqual([]);
+    } finally {
+      handle.close();
+    }
+  });
+});
