@@ -32,7 +32,7 @@ const copiedRequestHeaderPrefix = "x-goog-upload-";
 export function upstreamRequestHeaders(incoming: Headers, key: string | undefined, openAi: boolean): Headers {
   const outgoing = new Headers();
   incoming.forEach((value, name) => {
-    if (name !== "connection" && name !== "keep-alive" && name !== "upgrade" && name !== "te" && name !== "host" && name !== "content-length") outgoing.set(name, value);
+    if (copiedRequestHeaders.has(name) || name.startsWith(copiedRequestHeaderPrefix)) outgoing.set(name, value);
   });
   if (key !== undefined) {
     if (openAi) outgoing.set("authorization", `Bearer ${key}`);
