@@ -138,6 +138,22 @@ function singleOutput(output: { outputFiles: esbuild.OutputFile[] }, label: stri
   return file.text;
 }
 
+/**
+ * The Netlify function must be one valid ES module holding the literal config statement, and
+ * no other top-level `config` (esbuild reports a duplicate declaration).
+ */
+async function checkNetlifyFunction(id: string, contents: string): Promise<void> {
+  if ((contents.match(/^export const config = \{/gm) ?? []).length !== 1) {
+    throw new BuildError(`netlify relay ${id}: the literal \`export const config = {\` statement is missing`);
+  }
+  try {
+    await esbuild.transform(contents, { format: "esm", loader: "js", logLevel: "silent" });
+  } catch (error) {
+    const failure = error as esbuild.TransformFailure;
+    throw new BuildError(`netlify relay ${id}: the function is not a valid module: ${failure.errors?.[0]?.text ?? String(error)}`);
+  }
+}
+
 /** Name of the handler factory `relays/netlify/handler.ts` exports, when it exports one. */
 async function netlifyFactoryExport(root: string): Promise<string | null> {
   const source = await readFile(path.join(root, entries.netlify), "utf8");
@@ -149,10 +165,14 @@ async function netlifyFactoryExport(root: string): Promise<string | null> {
  * /health when the runtime does not say where it runs), or the module's default export.
  */
 function netlifyEntry(root: string, spec: NetlifyRelaySpec, factory: string | null): esbuild.StdinOptions {
-  if (!factory) return defaultOnlyEntry(root, entries.netlify);
   const specifier = JSON.stringify("./" + entries.netlify);
+  const body = factory
+    ? `import { ${factory} } from ${specifier};\nexport default ${factory}({ region: ${JSON.stringify(spec.region)} });\n`
+    : `export { default } from ${specifier};\n`;
   return {
-    contents: `import { ${factory} } from ${specifier};\nexport default ${factory}({ region: ${JSON.stringify(spec.region)} });\n`,
+    // The unused function refers to a global `config`, which makes esbuild rename any top-level
+    // `config` of the bundled modules (zod has one) so the appended literal cannot collide.
+    contents: `${body}function reserveConfigName(): unknown {\n  return config;\n}\n`,
     resolveDir: root,
     sourcefile: `netlify-${spec.id}.entry.ts`,
     loader: "ts",
@@ -338,7 +358,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildResult> {
             `${singleOutput(output, spec.id).trimEnd()}\n\n` +
             "// Netlify in-source configuration, read from source (never run): https://docs.netlify.com/build/functions/configuration/\n" +
             `${netlifyConfigStatement(spec)}\n`;
-          if (!/^export const config = \{/m.test(contents)) throw new BuildError(`${spec.id}: literal config missing`);
+          await checkNetlifyFunction(spec.id, contents);
           await writeArtifact(artifacts, spec.id, "netlify", file, contents);
           await mkdir(path.join(dir, "publish"), { recursive: true });
           await writeFile(path.join(dir, "publish", "robots.txt"), "User-agent: *\nDisallow: /\n");

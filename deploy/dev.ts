@@ -1,20 +1,33 @@
 /**
  * `gemrelay dev`: the manifest's whole chain on loopback, running the very bundles `deploy`
  * ships — the worker under workerd (miniflare, SQLite Durable Object persisted under a state
- * folder) on `port`, each relay under Node in its own child process on port+1, port+2, …
- * Port 0 gives every process an ephemeral port instead (tests).
+ * folder) on `port`, each relay under Node on port+1, port+2, … Port 0 gives every process an
+ * ephemeral port instead (tests).
+ *
+ * Every deployable runs in its own child process (`relay-host.ts`, `worker-host.ts`, bundled into
+ * `<outDir>/dev/`), connected by IPC: a child exits when told to stop or when its parent goes
+ * away, so neither Ctrl-C nor a crash leaves a port held.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
 import { createInterface } from "node:readline";
+import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
-import { Miniflare } from "miniflare";
 import { BuildError, buildAll, writeAtomically } from "./build.ts";
 import type { Manifest, RelaySpec } from "./manifest.ts";
 import { readSecrets } from "./manifest.ts";
-import { durableObject, locationHintVariable, netlifyFunctionFile, repositoryRoot, vercelFunctionName, workerCompatibilityDate } from "./targets.ts";
+import {
+  durableObject,
+  locationHintVariable,
+  netlifyFunctionFile,
+  repositoryRoot,
+  vercelFunctionName,
+  workerCompatibilityDate,
+} from "./targets.ts";
+import type { WorkerHostOptions } from "./worker-host.ts";
 
 /** Options of `startDevChain`. */
 export interface DevChainOptions {
@@ -51,6 +64,8 @@ export interface DevRelay {
 /** A running dev chain. */
 export interface DevChain {
   workerUrl: string;
+  /** Process id of the worker host (workerd runs as its child). */
+  workerPid: number;
   relays: DevRelay[];
   /** The hop secret in use (from the environment, or generated for this session). */
   relayToken: string;
@@ -63,13 +78,18 @@ export interface DevChain {
 /** Environment variables a relay child may inherit besides the ones it is given. */
 const inheritedVariables = ["PATH", "HOME", "TMPDIR", "TEMP", "TMP", "SYSTEMROOT", "NODE_EXTRA_CA_CERTS", "TZ", "LANG"];
 
-const hostEntry = path.join(repositoryRoot, "deploy/relay-host.ts");
+const nodeRequireBanner =
+  'import { createRequire as __gemrelayCreateRequire } from "node:module";\nconst require = __gemrelayCreateRequire(import.meta.url);';
 
-/** Bundles the relay host (with @hono/node-server) so children start without a TS loader. */
-async function buildRelayHost(outDir: string): Promise<string> {
-  const file = path.join(outDir, "dev", "relay-host.mjs");
+/**
+ * Bundles a host script into `<outDir>/dev/`. Miniflare stays external, imported by absolute
+ * URL, so the host runs from any folder without a TypeScript loader.
+ */
+async function buildHost(name: "relay-host" | "worker-host", outDir: string): Promise<string> {
+  const file = path.join(outDir, "dev", `${name}.mjs`);
+  const miniflareUrl = pathToFileURL(createRequire(path.join(repositoryRoot, "package.json")).resolve("miniflare")).href;
   const result = await esbuild.build({
-    entryPoints: [hostEntry],
+    entryPoints: [path.join(repositoryRoot, "deploy", `${name}.ts`)],
     bundle: true,
     write: false,
     platform: "node",
@@ -77,10 +97,27 @@ async function buildRelayHost(outDir: string): Promise<string> {
     format: "esm",
     outfile: file,
     logLevel: "silent",
-    banner: { js: 'import { createRequire as __gemrelayCreateRequire } from "node:module";\nconst require = __gemrelayCreateRequire(import.meta.url);' },
+    banner: { js: nodeRequireBanner },
+    plugins: [
+      {
+        name: "miniflare-by-url",
+        setup(build) {
+          build.onResolve({ filter: /^miniflare$/ }, () => ({ path: miniflareUrl, external: true }));
+        },
+      },
+    ],
   });
   await writeAtomically(file, result.outputFiles[0]!.text);
   return file;
+}
+
+/**
+ * Builds the two host scripts into `<outDir>/dev/` (`relay-host.mjs`, `worker-host.mjs`); the
+ * chain tests start bundles through them too.
+ */
+export async function buildDevHosts(outDir: string): Promise<{ relayHost: string; workerHost: string }> {
+  const [relayHost, workerHost] = await Promise.all([buildHost("relay-host", outDir), buildHost("worker-host", outDir)]);
+  return { relayHost, workerHost };
 }
 
 /** Whether an existing worker build asked for `nodejs_compat` (its wrangler.json says so). */
@@ -104,58 +141,61 @@ function prefixLines(stream: NodeJS.ReadableStream | null, prefix: string, log: 
   createInterface({ input: stream }).on("line", (line) => log(`${prefix} ${line}`));
 }
 
-interface RelayProcess {
+/** A host child process. */
+interface Host {
+  label: string;
   child: ChildProcess;
   exited: Promise<void>;
+  /** Resolves with the URL the host listens on. */
+  ready: Promise<string>;
 }
 
-function startRelay(
-  host: string,
-  spec: RelaySpec,
-  module: string,
-  port: number,
+function startHost(
+  label: string,
+  script: string,
+  args: string[],
   env: Record<string, string>,
   log: (line: string) => void,
   timeoutMs: number,
-): { process: RelayProcess; ready: Promise<string> } {
-  const child = spawn(process.execPath, [host, module, spec.platform, spec.region, String(port), spec.id], {
-    env,
-    stdio: ["ignore", "pipe", "pipe", "ipc"],
-  });
-  prefixLines(child.stdout, `[${spec.id}]`, log);
-  prefixLines(child.stderr, `[${spec.id}]`, log);
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
+  startMessage?: unknown,
+): Host {
+  const child = spawn(process.execPath, [script, ...args], { env, stdio: ["ignore", "pipe", "pipe", "ipc"] });
+  prefixLines(child.stdout, `[${label}]`, log);
+  prefixLines(child.stderr, `[${label}]`, log);
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const ready = new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`relay ${spec.id} did not start within ${timeoutMs} ms`)), timeoutMs);
+    const timer = setTimeout(() => reject(new Error(`${label} did not start within ${timeoutMs} ms`)), timeoutMs);
+    const settle = () => clearTimeout(timer);
     child.on("message", (message: { ready?: boolean; url?: string; error?: string }) => {
-      clearTimeout(timer);
+      settle();
       if (message.ready && message.url) resolve(message.url);
-      else reject(new Error(`relay ${spec.id} failed to start: ${message.error ?? "unknown error"}`));
+      else reject(new Error(`${label} failed to start: ${message.error ?? "unknown error"}`));
     });
     child.once("exit", (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`relay ${spec.id} exited during start (${signal ?? `code ${code}`})`));
+      settle();
+      reject(new Error(`${label} exited during start (${signal ?? `code ${code}`})`));
     });
     child.once("error", (error) => {
-      clearTimeout(timer);
+      settle();
       reject(error);
     });
   });
-  return { process: { child, exited }, ready };
+  ready.catch(() => undefined);
+  if (startMessage !== undefined) child.send(startMessage as never);
+  return { label, child, exited, ready };
 }
 
-async function stopRelay(relay: RelayProcess): Promise<void> {
-  const { child } = relay;
-  if (child.exitCode === null && child.signalCode === null) {
-    if (child.connected) child.send("stop", () => undefined);
-    child.kill("SIGTERM");
-    const killer = setTimeout(() => child.kill("SIGKILL"), 3_000);
-    await relay.exited;
-    clearTimeout(killer);
-  }
+/** Asks a host to stop, then insists: SIGTERM after 3 s, SIGKILL after 6 s. */
+async function stopHost(host: Host): Promise<void> {
+  const { child } = host;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  if (child.connected) child.send("stop", () => undefined);
+  else child.kill("SIGTERM");
+  const term = setTimeout(() => child.kill("SIGTERM"), 3_000);
+  const kill = setTimeout(() => child.kill("SIGKILL"), 6_000);
+  await host.exited;
+  clearTimeout(term);
+  clearTimeout(kill);
 }
 
 /** Polls `<url>/health` until it answers 200, or throws after `timeoutMs`. */
@@ -199,91 +239,80 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
     throw new Error(`invalid port ${basePort}`);
   }
 
-  const ids = ["worker", ...manifest.relays.map((relay) => relay.id)];
-  const [built, host] = await Promise.all([
-    options.build === false ? undefined : buildAll({ manifest, outDir, root, only: ids }),
-    buildRelayHost(outDir),
+  const targets = ["worker", ...manifest.relays.map((relay) => relay.id)];
+  const [built, { relayHost, workerHost }] = await Promise.all([
+    options.build === false ? undefined : buildAll({ manifest, outDir, root, only: targets }),
+    buildDevHosts(outDir),
   ]);
-  const workerScript = path.join(outDir, "worker", "index.js");
   const nodeCompat = built?.worker ? built.worker.nodeImports.length > 0 : await builtWithNodeCompat(outDir);
 
   const { values: secrets } = readSecrets(manifest, env);
   const relayToken = secrets.RELAY_TOKEN ?? `rt-${randomBytes(24).toString("base64url")}`;
   // The environment overrides the manifest's chain-wide upstream; a relay's own upstream wins.
   const chainUpstream = (env.GEMINI_UPSTREAM?.trim() || manifest.upstream).replace(/\/+$/, "");
+  const inherited: Record<string, string> = {};
+  for (const name of inheritedVariables) {
+    const value = process.env[name];
+    if (value !== undefined) inherited[name] = value;
+  }
 
-  const relays: (DevRelay & RelayProcess)[] = [];
-  let miniflare: Miniflare | undefined;
+  const hosts: Host[] = [];
   let closing: Promise<void> | undefined;
-  const close = () =>
-    (closing ??= (async () => {
-      await Promise.allSettled([miniflare?.dispose(), ...relays.map((relay) => stopRelay(relay))]);
-    })());
+  const close = () => (closing ??= Promise.allSettled(hosts.map((host) => stopHost(host))).then(() => undefined));
 
   try {
-    const inherited: Record<string, string> = {};
-    for (const name of inheritedVariables) {
-      const value = process.env[name];
-      if (value !== undefined) inherited[name] = value;
-    }
-    const starts = manifest.relays.map((spec, index) => {
+    const relays = manifest.relays.map((spec, index) => {
       const upstream = spec.upstream ?? chainUpstream;
       const childEnv: Record<string, string> = { ...inherited, RELAY_TOKEN: relayToken, GEMINI_UPSTREAM: upstream };
       if (spec.platform === "vercel") childEnv.VERCEL_REGION = spec.region;
       const port = basePort === 0 ? 0 : basePort + 1 + index;
-      const started = startRelay(host, spec, relayModule(outDir, spec), port, childEnv, log, timeoutMs);
-      relays.push({
-        ...started.process,
-        id: spec.id,
-        platform: spec.platform,
-        region: spec.region,
-        url: "",
-        upstream,
-        pid: started.process.child.pid ?? -1,
-      });
-      return started.ready;
+      const host = startHost(spec.id, relayHost, [relayModule(outDir, spec), spec.platform, spec.region, String(port), spec.id], childEnv, log, timeoutMs);
+      hosts.push(host);
+      return { spec, upstream, host };
     });
-    const urls = await Promise.all(starts);
-    urls.forEach((url, index) => (relays[index]!.url = url));
-    await Promise.all(relays.map((relay) => waitForHealth(relay.url, timeoutMs)));
+    const relayUrls = await Promise.all(relays.map((relay) => relay.host.ready));
+    await Promise.all(relayUrls.map((url) => waitForHealth(url, timeoutMs)));
 
-    const bindings: Record<string, string> = {
-      RELAY_TOKEN: relayToken,
-      GEMINI_UPSTREAM: chainUpstream,
-    };
-    if (relays.length > 0) bindings.RELAY_URLS = relays.map((relay) => relay.url).join(",");
+    const bindings: Record<string, string> = { RELAY_TOKEN: relayToken, GEMINI_UPSTREAM: chainUpstream };
+    if (relayUrls.length > 0) bindings.RELAY_URLS = relayUrls.join(",");
     for (const name of ["GEMINI_API_KEYS", "AUTH_KEY", "ADMIN_KEY"] as const) {
       const value = secrets[name];
       if (value !== undefined) bindings[name] = value;
     }
     if (manifest.worker.locationHint) bindings[locationHintVariable] = manifest.worker.locationHint;
-
-    miniflare = new Miniflare({
+    const workerOptions: WorkerHostOptions = {
       name: manifest.worker.name,
-      modules: true,
-      scriptPath: workerScript,
-      host: "127.0.0.1",
+      scriptPath: path.join(outDir, "worker", "index.js"),
       port: basePort,
       compatibilityDate: workerCompatibilityDate,
       compatibilityFlags: nodeCompat ? ["nodejs_compat"] : [],
       durableObjects: { [durableObject.binding]: { className: durableObject.className, useSQLite: true } },
-      defaultPersistRoot: stateDir,
+      persistRoot: stateDir,
       bindings,
-    });
-    const workerUrl = (await miniflare.ready).href.replace(/\/$/, "");
+    };
+    const worker = startHost("worker", workerHost, [], { ...inherited }, log, timeoutMs, { start: workerOptions });
+    hosts.push(worker);
+    const workerUrl = await worker.ready;
     await waitForHealth(workerUrl, timeoutMs);
 
     return {
       workerUrl,
-      relays: relays.map(({ id, platform, region, url, upstream, pid }) => ({ id, platform, region, url, upstream, pid })),
+      workerPid: worker.child.pid ?? -1,
+      relays: relays.map(({ spec, upstream, host }, index) => ({
+        id: spec.id,
+        platform: spec.platform,
+        region: spec.region,
+        url: relayUrls[index]!,
+        upstream,
+        pid: host.child.pid ?? -1,
+      })),
       relayToken,
       stateDir,
       close,
     };
   } catch (error) {
     await close();
-    if (error instanceof BuildError) throw error;
-    throw error instanceof Error ? error : new Error(String(error));
+    throw error;
   }
 }
 
@@ -295,11 +324,12 @@ export function describeDevChain(chain: DevChain, manifest: Manifest, env: Recor
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const lines = rows.map((row) => "  " + row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd());
-  const { missing } = readSecrets(manifest, env);
-  const notes = missing
-    .filter((entry) => !entry.startsWith("secrets.RELAY_TOKEN"))
-    .map((entry) => `  note: ${entry} is not set` + (entry.includes("AUTH_KEY") || entry.includes("ADMIN_KEY") ? " — the worker answers every request with a setup error until it is" : ""));
-  if (missing.some((entry) => entry.startsWith("secrets.RELAY_TOKEN"))) notes.push("  note: RELAY_TOKEN not set — generated one for this session");
+  const notes: string[] = [];
+  for (const entry of readSecrets(manifest, env).missing) {
+    if (entry.startsWith("secrets.RELAY_TOKEN")) notes.push(`  note: ${entry} is not set; generated a relay token for this session`);
+    else if (entry.startsWith("secrets.GEMINI_API_KEYS")) notes.push(`  note: ${entry} is not set; add pool keys through the admin API`);
+    else notes.push(`  note: ${entry} is not set; the worker answers every request with a setup error until it is`);
+  }
   return [
     `gemrelay dev: chain ready (state: ${path.relative(process.cwd(), chain.stateDir) || chain.stateDir})`,
     ...lines,

@@ -28,8 +28,6 @@ export interface AppDependencies {
   platform: string;
   clock?: () => number;
   log?: Logger;
-  /** How long an isolate trusts its pool snapshot before refreshing it from the Store. */
-  refreshMs?: number;
 }
 
 /** Everything a request handler needs, resolved once per app. */
@@ -67,9 +65,9 @@ export function createApp(dependencies: AppDependencies): Hono {
     log,
     keyPicker: createPicker(dependencies.config.routing.keyStrategy),
     relayPicker: createPicker(dependencies.config.routing.relayStrategy),
-    relayHealth: new RelayHealth(undefined, clock),
+    relayHealth: new RelayHealth(dependencies.config.circuit, clock),
     pool: new PoolView(dependencies.store, {
-      refreshMs: dependencies.refreshMs ?? 2_000,
+      refreshMs: dependencies.config.poolRefreshMs,
       clock,
       onBackgroundError: (error) => log({ level: "error", event: "store.write", message: String(error) }),
     }),

@@ -1,10 +1,17 @@
-/** Builds every deployable once before the suites, so end-to-end tests run the real bundles. */
-import { buildAll } from "../deploy/build.ts";
+/**
+ * vitest globalSetup: builds every deployable of the default manifest into `dist/` once, before
+ * any suite, so end-to-end tests run the real bundles (the ones `gemrelay deploy` ships), plus
+ * the dev host scripts (`dist/dev/relay-host.mjs`, `dist/dev/worker-host.mjs`) that serve them.
+ */
+import path from "node:path";
+import { buildAll, formatSizeTable } from "../deploy/build.ts";
+import { buildDevHosts } from "../deploy/dev.ts";
 import { loadManifest } from "../deploy/manifest.ts";
 import { repositoryRoot } from "../deploy/targets.ts";
-import path from "node:path";
 
 export default async function setup(): Promise<void> {
   const manifest = await loadManifest(path.join(repositoryRoot, "deploy/manifest.yaml"));
-  await buildAll({ manifest });
+  const outDir = path.join(repositoryRoot, "dist");
+  const [result] = await Promise.all([buildAll({ manifest, outDir }), buildDevHosts(outDir)]);
+  if (process.env.GEMRELAY_BUILD_REPORT) console.log(formatSizeTable(result));
 }

@@ -46,8 +46,9 @@ let cached: { env: Env; app: ReturnType<typeof createApp> } | null = null;
 function appFor(env: Env): ReturnType<typeof createApp> {
   if (cached?.env === env) return cached.app;
   const config = readWorkerConfig(env);
-  const pool = env.POOL.get(env.POOL.idFromName("pool"));
-  const store = remoteStore((method, args) => pool.call(method, args));
+  // A stub is an I/O object bound to the request that made it: take a fresh one per call.
+  const id = env.POOL.idFromName("pool");
+  const store = remoteStore((method, args) => env.POOL.get(id).call(method, args));
   if (config.relays.length > 0 && !config.relayToken) throw new SetupError("RELAY_URLS is set but RELAY_TOKEN is not: set the relay hop secret.");
   const token = config.relayToken ?? "";
   const egresses =

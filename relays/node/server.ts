@@ -27,7 +27,7 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight))
       : [inProcessEgress(config.upstream)];
-  const app = createApp({ config, store, egresses, platform: "node", refreshMs: 1_000 });
+  const app = createApp({ config, store, egresses, platform: "node" });
 
   const port = Number(env.PORT ?? 8787);
   const hostname = env.HOST ?? "0.0.0.0";

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { CircuitPolicy } from "../routing/relay-health.ts";
 import { strategyNames, type StrategyName } from "../routing/strategy.ts";
 import { splitList } from "../secrets.ts";
 
@@ -25,6 +26,10 @@ export const environmentSchema = z.object({
   ROUTING_BUDGET_MS: z.coerce.number().int().min(1_000).default(60_000),
   ROUTING_STICKY: z.enum(["on", "off"]).default("off"),
   PASSTHROUGH: z.enum(["auth", "open", "off"]).default("auth"),
+  RELAY_FAILURE_THRESHOLD: z.coerce.number().int().min(1).default(3),
+  RELAY_OPEN_MS: z.coerce.number().int().min(0).default(30_000),
+  RELAY_QUARANTINE_MS: z.coerce.number().int().min(0).default(600_000),
+  POOL_REFRESH_MS: z.coerce.number().int().min(0).default(2_000),
 });
 
 /** How requests are spread and retried (manifest `routing`, env ROUTING_*). */
@@ -61,6 +66,9 @@ export interface WorkerConfig {
   /** Egress relays: base URL without trailing slash, and weight. */
   relays: RelayTarget[];
   routing: RoutingPolicy;
+  circuit: CircuitPolicy;
+  /** How long an isolate trusts its pool snapshot before refreshing it from the Store. */
+  poolRefreshMs: number;
   passThrough: PassThroughMode;
   /** Base URL the in-process egress calls. */
   upstream: string;
@@ -96,6 +104,8 @@ export function readWorkerConfig(environment: Record<string, unknown>): WorkerCo
       budgetMs: env.ROUTING_BUDGET_MS,
       sticky: env.ROUTING_STICKY === "on",
     },
+    circuit: { failureThreshold: env.RELAY_FAILURE_THRESHOLD, openMs: env.RELAY_OPEN_MS, quarantineMs: env.RELAY_QUARANTINE_MS },
+    poolRefreshMs: env.POOL_REFRESH_MS,
     passThrough: env.PASSTHROUGH,
     upstream: (env.GEMINI_UPSTREAM ?? defaultUpstream).replace(/\/+$/, ""),
   };

@@ -78,7 +78,8 @@ describe("hop secret", () => {
 
   it("answers 401 in Gemini's error shape for a missing or wrong token, and never calls upstream", async () => {
     const base = await startRelay();
-    for (const headers of [{}, { "x-relay-token": "wrong" }, { "x-relay-token": `${token}x` }, { "x-relay-token": token.slice(0, -1) }]) {
+    const attempts: Record<string, string>[] = [{}, { "x-relay-token": "wrong" }, { "x-relay-token": `${token}x` }, { "x-relay-token": token.slice(0, -1) }];
+    for (const headers of attempts) {
       const response = await post(`${base}${streamPath}?alt=sse`, { "x-goog-api-key": key, ...headers });
       expect(response.status).toBe(401);
       expect(response.headers.get("x-gemrelay-fault")).toBe("relay");

@@ -60,7 +60,7 @@ export const faultSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("cut"), afterChars: z.number().int().nonnegative(), mode: z.enum(["close", "reset", "stall"]), ...modifiers }),
   z.object({ kind: z.literal("empty-stop"), shape: z.enum(["no-parts", "empty-text"]).optional(), ...modifiers }),
   z.object({ kind: z.literal("no-finish"), ...modifiers }),
-  z.object({ kind: z.literal("error-in-stream"), afterChars: z.number().int().nonnegative(), error: z.unknown().optional(), ...modifiers }),
+  z.object({ kind: z.literal("error-in-stream"), afterChars: z.number().int().nonnegative(), error: z.record(z.string(), z.unknown()).optional(), ...modifiers }),
   z.object({ kind: z.literal("http-error"), status: z.number().int().min(100).max(599), body: z.unknown().optional(), ...modifiers }),
   z.object({ kind: z.literal("finish"), reason: z.string(), afterChars: z.number().int().nonnegative().optional(), message: z.string().optional(), ...modifiers }),
   z.object({ kind: z.literal("block"), reason: z.string(), ...modifiers }),

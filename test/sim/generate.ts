@@ -113,6 +113,9 @@ async function finish(res: ServerResponse, signal: AbortSignal, ending: "end" | 
   if (ending === "stall") await untilAborted(signal);
   // Let what was written reach the client before the connection goes.
   await new Promise<void>((resolve) => (res.writableLength === 0 ? resolve() : res.write("", () => resolve())));
+  // destroy() rather than a TCP RST: an RST may discard data the client has not read yet,
+  // which would make "text up to the cut" nondeterministic. The client still sees the body
+  // end without its chunked terminator ("terminated: other side closed").
   res.destroy();
 }
 

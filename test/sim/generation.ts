@@ -7,6 +7,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { estimateTokens } from "./content.ts";
+import malformedCapture from "./fixtures/gemini_nonstream_MALFORMED_FUNCTION_CALL.json" with { type: "json" };
 import { isRecord } from "./json.ts";
 import { isGemini3 } from "./models.ts";
 import type { Fault } from "./types.ts";
@@ -41,7 +42,7 @@ export const inStreamOverload = {
 };
 
 const functionCallMessage = "Model generated function call(s).";
-const malformedMessage = 'Malformed function call: print(default_api.archive(cities=["New';
+const malformedMessage = malformedCapture.candidates[0]?.finishMessage ?? "Malformed function call.";
 
 /** A random id in the style of Gemini's responseId. */
 export function newResponseId(): string {
@@ -200,7 +201,7 @@ export function buildStream(input: GenerationInput): StreamScript {
     const last = index === chunks.length - 1;
     builder.push([withSignature({ text: chunk }, index === 0 ? signature : null)], last && !terminalPart ? finish : {});
   });
-  if (terminalPart) builder.push([{ text: "", thoughtSignature: signature ?? newThoughtSignature() }], finish);
+  if (terminalPart) builder.push([{ text: "", thoughtSignature: newThoughtSignature() }], finish);
   else if (chunks.length === 0 && shape.finishReason !== null) builder.push(null, finish);
   if (shape.trailingEvent) builder.pushRaw(shape.trailingEvent);
   return { events: builder.events, ending: shape.ending };
@@ -231,7 +232,7 @@ function shapeFor(fault: Fault | null, answer: string, naturalFinish: string): S
         text: firstCharacters(answer, fault.afterChars),
         finishReason: null,
         ending: "end",
-        trailingEvent: isRecord(fault.error) ? fault.error : structuredClone(inStreamOverload),
+        trailingEvent: fault.error ?? structuredClone(inStreamOverload),
       };
     case "finish": {
       const malformed = fault.reason === "MALFORMED_FUNCTION_CALL";

@@ -6,6 +6,7 @@
  */
 export { GeminiSimulator } from "./simulator.ts";
 export { continuingAnswer, defaultThoughts, echoAnswer, type ContinuingOptions } from "./answers.ts";
+export { finishReasonOf, parseSseEvents, partsOf, readSseEvents, thoughtText, visibleText } from "./client.ts";
 export { handleControl, faultSchema, type SimulatorControl } from "./control.ts";
 export {
   apiKeyInvalidError,

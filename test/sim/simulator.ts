@@ -62,6 +62,7 @@ export class GeminiSimulator implements SimulatorControl {
   #thoughts: AnswerFunction = defaultThoughts;
   #sequence = 0;
   #closed: Promise<void> | null = null;
+  readonly #arrivalListeners = new Set<(request: RecordedRequest) => void>();
 
   private constructor(server: Server, url: string, options: SimulatorOptions) {
     this.#server = server;
@@ -171,6 +172,37 @@ export class GeminiSimulator implements SimulatorControl {
     return this.#keys.usage(key);
   }
 
+  /**
+   * The first recorded request matching `predicate` (any request when omitted) — one already
+   * received, or the next to arrive. Rejects after `timeoutMs` (default 5 s) or on close.
+   */
+  waitForRequest(predicate: (request: RecordedRequest) => boolean = () => true, timeoutMs = 5_000): Promise<RecordedRequest> {
+    const existing = this.requests.find(predicate);
+    if (existing) return Promise.resolve(existing);
+    return new Promise((resolve, reject) => {
+      const stop = (): void => {
+        clearTimeout(timer);
+        this.#arrivalListeners.delete(listener);
+        this.#closing.signal.removeEventListener("abort", onClose);
+      };
+      const listener = (request: RecordedRequest): void => {
+        if (!predicate(request)) return;
+        stop();
+        resolve(request);
+      };
+      const onClose = (): void => {
+        stop();
+        reject(new Error("The simulator closed while waiting for a request"));
+      };
+      const timer = setTimeout(() => {
+        stop();
+        reject(new Error(`No matching request reached the simulator within ${timeoutMs} ms`));
+      }, timeoutMs);
+      this.#arrivalListeners.add(listener);
+      this.#closing.signal.addEventListener("abort", onClose, { once: true });
+    });
+  }
+
   /** Forgets requests, faults, counts, hop behaviours and the answer and thought functions; keeps keys unless `keys: true`. */
   reset(options: { keys?: boolean } = {}): void {
     this.requests.length = 0;
@@ -200,6 +232,7 @@ export class GeminiSimulator implements SimulatorControl {
     }
     const recorded = recordRequest(req, raw, ++this.#sequence, this.#now());
     this.requests.push(recorded);
+    for (const listener of this.#arrivalListeners) listener(recorded);
     const closed = new AbortController();
     res.once("close", () => closed.abort());
     await this.#respond(recorded, res, AbortSignal.any([this.#closing.signal, closed.signal]));

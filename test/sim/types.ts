@@ -120,7 +120,7 @@ export type FaultKind =
   /** The whole text, but no chunk carries a finishReason. */
   | { kind: "no-finish" }
   /** Status 200 and `afterChars` of text, then an error object as a stream event (default: 503 overloaded), then the end. */
-  | { kind: "error-in-stream"; afterChars: number; error?: unknown }
+  | { kind: "error-in-stream"; afterChars: number; error?: Record<string, unknown> }
   /** An error answer before any byte of content. `body` defaults to Gemini's body for that status; a string body is sent verbatim. */
   | { kind: "http-error"; status: number; body?: unknown }
   /** Ends with this finishReason after `afterChars` of text (default all of it; MALFORMED_FUNCTION_CALL: none, with a finishMessage). */
