@@ -121,7 +121,7 @@ describe("self-host server", () => {
 
   it("rejects a wrong or missing access key with Gemini's 401 error shape", async () => {
     sim.reset();
-    for (const headers of [{ "x-goog-api-key": "wrong-key" }, {}]) {
+    for (const headers of [{ "x-goog-api-key": "wrong-key" }, {}] as Record<string, string>[]) {
       const response = await fetch(`${server.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
         method: "POST",
         headers: { "content-type": "application/json", ...headers },

@@ -148,8 +148,7 @@ export function buildStream(input: GenerationInput): StreamScript {
   const fault = input.fault;
   const budget = limitToBudget(input);
   const visibleThoughts = input.includeThoughts ? budget.thoughts : "";
-  const hiddenTokens = input.includeThoughts ? 0 : estimateTokens(budget.thoughts);
-  const builder = new ChunkBuilder(input, hiddenTokens);
+  const builder = new ChunkBuilder(input, input.includeThoughts ? 0 : estimateTokens(budget.thoughts));
 
   if (fault?.kind === "block") {
     builder.pushRaw({
@@ -167,44 +166,48 @@ export function buildStream(input: GenerationInput): StreamScript {
   }
 
   const shape = shapeFor(fault, budget.answer, budget.finishReason);
-  const signature = input.includeThoughts && visibleThoughts.length > 0 ? newThoughtSignature() : null;
-  const gemini3 = isGemini3(input.model);
-  const chunks = splitText(shape.text, input.chunkChars);
-  const finish: Record<string, unknown> = {};
-  if (shape.finishReason !== null) finish.finishReason = shape.finishReason;
-  if (shape.finishMessage !== undefined) finish.finishMessage = shape.finishMessage;
-  if (shape.finishReason === "SAFETY") finish.safetyRatings = safetyRatings();
-
-  if (shape.functionCall) {
-    chunks.forEach((chunk, index) => {
-      builder.addCandidateText(chunk);
-      builder.push([withSignature({ text: chunk }, index === 0 ? signature : null)]);
-    });
+  // With visible thoughts, the first answer part carries the signature (REFERENCE §1).
+  const signature = visibleThoughts.length > 0 ? newThoughtSignature() : null;
+  if (shape.emptyStop) {
+    builder.pushRaw(emptyCandidateChunk(builder, shape.emptyStop === "empty-text" ? [{ text: "" }] : [], input.model));
+  } else if (shape.functionCall) {
+    pushText(builder, splitText(shape.text, input.chunkChars), signature, null);
     builder.addCandidateTokens(estimateTokens(JSON.stringify(shape.functionCall)));
     builder.push([{ functionCall: shape.functionCall, thoughtSignature: newThoughtSignature() }], {
       finishReason: "STOP",
       finishMessage: functionCallMessage,
     });
-    return { events: builder.events, ending: shape.ending };
+  } else {
+    pushText(builder, splitText(shape.text, input.chunkChars), signature, finishOf(shape), isGemini3(input.model));
   }
+  if (shape.trailingEvent) builder.pushRaw(shape.trailingEvent);
+  return { events: builder.events, ending: shape.ending };
+}
 
-  if (shape.emptyStop) {
-    const parts = shape.emptyStop === "empty-text" ? [{ text: "" }] : [];
-    builder.pushRaw(emptyCandidateChunk(builder, parts, input.model));
-    return { events: builder.events, ending: "end" };
-  }
+/** The candidate fields that end an answer (finishReason, finishMessage, safetyRatings), or null for none. */
+function finishOf(shape: Shape): Record<string, unknown> | null {
+  if (shape.finishReason === null) return null;
+  const finish: Record<string, unknown> = { finishReason: shape.finishReason };
+  if (shape.finishMessage !== undefined) finish.finishMessage = shape.finishMessage;
+  if (shape.finishReason === "SAFETY") finish.safetyRatings = safetyRatings();
+  return finish;
+}
 
-  // Gemini 3 ends a normal answer with an extra part; other finishes go on the last text chunk.
-  const terminalPart = gemini3 && (shape.finishReason === "STOP" || shape.finishReason === "MAX_TOKENS");
+/**
+ * Pushes the answer chunks, the first signed when `signature` is given, the last carrying
+ * `finish`. Gemini 3 ends a normal answer (STOP, MAX_TOKENS) with an extra empty-text part that
+ * carries its own signature and the finishReason.
+ */
+function pushText(builder: ChunkBuilder, chunks: string[], signature: string | null, finish: Record<string, unknown> | null, gemini3 = false): void {
+  const terminalPart = gemini3 && (finish?.finishReason === "STOP" || finish?.finishReason === "MAX_TOKENS");
   chunks.forEach((chunk, index) => {
     builder.addCandidateText(chunk);
     const last = index === chunks.length - 1;
-    builder.push([withSignature({ text: chunk }, index === 0 ? signature : null)], last && !terminalPart ? finish : {});
+    builder.push([withSignature({ text: chunk }, index === 0 ? signature : null)], last && !terminalPart && finish ? finish : {});
   });
+  if (finish === null) return;
   if (terminalPart) builder.push([{ text: "", thoughtSignature: newThoughtSignature() }], finish);
-  else if (chunks.length === 0 && shape.finishReason !== null) builder.push(null, finish);
-  if (shape.trailingEvent) builder.pushRaw(shape.trailingEvent);
-  return { events: builder.events, ending: shape.ending };
+  else if (chunks.length === 0) builder.push(null, finish);
 }
 
 /** Applies `maxOutputTokens` (which counts thinking too, as in the MAX_TOKENS fixtures). */

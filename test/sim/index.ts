@@ -1,8 +1,22 @@
 /**
- * The Gemini simulator: a loopback server that speaks the Gemini API wire format and injects
- * faults on demand. Start one with `await GeminiSimulator.start()`, point an upstream URL at
- * `sim.url` (or `sim.hopUrl("relay-a")`), create keys with `sim.createKey()`, and `await
- * sim.close()` when done.
+ * The Gemini simulator: a loopback server that speaks the Gemini API wire format (captures in
+ * test/fixtures/gemini-wire/) and injects faults on demand.
+ *
+ * ```ts
+ * const sim = await GeminiSimulator.start();            // 127.0.0.1, free port
+ * const key = sim.createKey();                           // "AIzaSim…", behaviour "ok"
+ * const limited = sim.createKey("rate-limit-minute");    // 429 with QuotaFailure + RetryInfo
+ * sim.setHopBehaviour("hkg", "location");                // via sim.hopUrl("hkg"): 400 location refused
+ * sim.setAnswer(() => "A long answer …");                // default: `Echo: ${lastUserText}`
+ * sim.enqueue({ kind: "cut", afterChars: 40, mode: "close" }, { model: "gemini-2.5-flash" });
+ * // point GEMINI_UPSTREAM (or a relay's upstream) at sim.url or sim.hopUrl("relay-a") …
+ * expect(sim.requests[0]).toMatchObject({ hop: "relay-a", action: "streamGenerateContent", key });
+ * sim.reset();                                           // between tests; keys survive
+ * await sim.close();                                     // ends stalled streams too
+ * ```
+ *
+ * Other processes drive it over HTTP under `/__sim/` (see control.ts); `npx tsx test/sim/main.ts`
+ * runs one by hand.
  */
 export { GeminiSimulator } from "./simulator.ts";
 export { continuingAnswer, defaultThoughts, echoAnswer, type ContinuingOptions } from "./answers.ts";

@@ -238,27 +238,34 @@ export class GeminiSimulator implements SimulatorControl {
     await this.#respond(recorded, res, AbortSignal.any([this.#closing.signal, closed.signal]));
   }
 
+  /** Routing, key checks and model checks, in the order Google applies them. */
   async #respond(recorded: RecordedRequest, res: ServerResponse, signal: AbortSignal): Promise<void> {
     if (recorded.action === "other") return sendAnswer(res, recorded, htmlNotFound(recorded.path));
     const refusal = this.#refusal(recorded, this.#keys.authenticate(recorded.key, recorded.model, recorded.hop));
     if (refusal) return sendAnswer(res, recorded, refusal);
-    const apiVersion = recorded.apiVersion ?? "v1beta";
-
     const model = recorded.model === null ? undefined : findModel(recorded.model);
-    if (recorded.action === "models.list" || recorded.action === "models.get") {
-      const answer: HttpAnswer =
-        recorded.action === "models.list"
-          ? { status: 200, body: listModelsPage(recorded.query) }
-          : model
-            ? { status: 200, body: modelResource(model) }
-            : modelNotFoundError(recorded.model ?? "", apiVersion, "generateContent");
-      const fault = this.#takeFault(recorded, model?.id ?? recorded.model);
-      if (!(await this.#preamble(recorded, res, signal, fault, model?.id ?? ""))) return;
-      return this.#answerSimple(recorded, res, signal, answer, fault);
-    }
+    if (recorded.action === "models.list" || recorded.action === "models.get") return this.#respondModels(recorded, res, signal, model);
     if (!model || !supports(model, recorded.action)) {
-      return sendAnswer(res, recorded, modelNotFoundError(recorded.model ?? "", apiVersion, recorded.action));
+      return sendAnswer(res, recorded, modelNotFoundError(recorded.model ?? "", recorded.apiVersion ?? "v1beta", recorded.action));
     }
+    return this.#respondModelAction(recorded, res, signal, model);
+  }
+
+  /** `models.list` and `models.get`. */
+  async #respondModels(recorded: RecordedRequest, res: ServerResponse, signal: AbortSignal, model: SimulatedModel | undefined): Promise<void> {
+    const answer: HttpAnswer =
+      recorded.action === "models.list"
+        ? { status: 200, body: listModelsPage(recorded.query) }
+        : model
+          ? { status: 200, body: modelResource(model) }
+          : modelNotFoundError(recorded.model ?? "", recorded.apiVersion ?? "v1beta", "generateContent");
+    const fault = this.#takeFault(recorded, model?.id ?? recorded.model);
+    if (!(await this.#preamble(recorded, res, signal, fault, model?.id ?? ""))) return;
+    return this.#answerSimple(recorded, res, signal, answer, fault);
+  }
+
+  /** generate, countTokens and embed requests to an existing model: body checks, quota, fault, answer. */
+  async #respondModelAction(recorded: RecordedRequest, res: ServerResponse, signal: AbortSignal, model: SimulatedModel): Promise<void> {
     if (parseJsonBody(recorded.rawBody) === undefined) return sendAnswer(res, recorded, invalidJsonError(recorded.rawBody));
     const generate = recorded.action === "generateContent" || recorded.action === "streamGenerateContent";
     const invalid = generate ? validateGenerateRequest(recorded) : null;
@@ -267,23 +274,20 @@ export class GeminiSimulator implements SimulatorControl {
       const quota = this.#refusal(recorded, this.#keys.admit(recorded.key, model.id, recorded.hop));
       if (quota) return sendAnswer(res, recorded, quota);
     }
-
     const fault = this.#takeFault(recorded, model.id);
     if (!(await this.#preamble(recorded, res, signal, fault, model.id))) return;
-    if (generate) {
-      return answerGenerate({
-        recorded,
-        model,
-        res,
-        signal,
-        fault,
-        chunkChars: this.chunkChars,
-        intervalMs: this.intervalMs,
-        answer: this.#answer,
-        thoughts: this.#thoughts,
-      });
-    }
-    return this.#answerSimple(recorded, res, signal, otherAnswer(model, recorded), fault);
+    if (!generate) return this.#answerSimple(recorded, res, signal, otherAnswer(model, recorded), fault);
+    return answerGenerate({
+      recorded,
+      model,
+      res,
+      signal,
+      fault,
+      chunkChars: this.chunkChars,
+      intervalMs: this.intervalMs,
+      answer: this.#answer,
+      thoughts: this.#thoughts,
+    });
   }
 
   /** The next queued fault matching this request, recorded on it. */
