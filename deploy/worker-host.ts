@@ -9,6 +9,7 @@
  * the parent goes away. Miniflare's own exit hook would end the process on a signal before an
  * orderly dispose, which is why the worker does not run inside the CLI process.
  */
+import path from "node:path";
 import { Miniflare } from "miniflare";
 
 /** What the parent asks for; mirrors the Miniflare options `dev.ts` needs. */
@@ -39,6 +40,8 @@ async function start(options: WorkerHostOptions): Promise<string> {
     name: options.name,
     modules: true,
     scriptPath: options.scriptPath,
+    // Module names are paths relative to this root; workerd refuses names that climb out with "..".
+    modulesRoot: path.dirname(options.scriptPath),
     host: "127.0.0.1",
     port: options.port,
     compatibilityDate: options.compatibilityDate,

@@ -1,4 +1,4 @@
 import { MemoryStore } from "../../shared/store/memory.ts";
 import { describeStoreConformance } from "./conformance.ts";
 
-describeStoreConformance("memory", async () => ({ store: new MemoryStore(), close: async () => {} }));
+describeStoreConformance("memory", async () => ({ store: new MemoryStore(), close: async () => {} }), { persistent: false });
