@@ -73,7 +73,8 @@ const commands: Record<string, Command> = {
       "DATA_DIR (default ./data), GEMINI_API_KEYS, AUTH_KEY, ADMIN_KEY, RELAY_URLS, RELAY_TOKEN,",
       "GEMINI_UPSTREAM. SIGTERM and SIGINT are passed to the server, which shuts down cleanly.",
       "",
-      outDirHelp,
+      "  --out-dir <dir>     bundle folder (default: dist); keep it inside the project, where the",
+      "                      server finds better-sqlite3 in node_modules",
     ].join("\n"),
     options: { "out-dir": { type: "string" } },
     async run(values) {
@@ -199,8 +200,18 @@ export function runForwardingSignals(command: string, args: string[]): Promise<n
       if (child.exitCode === null && child.signalCode === null) child.kill(signal);
     };
     for (const signal of signals) process.on(signal, forward);
+    // `npm start` runs us under `sh -c`; npm passes SIGTERM to that shell, which dies without
+    // passing it on. Being re-parented is the only trace of that, so treat it as SIGTERM.
+    const parent = process.ppid;
+    const orphanWatch = setInterval(() => {
+      if (process.ppid === parent) return;
+      clearInterval(orphanWatch);
+      forward("SIGTERM");
+    }, 500);
+    orphanWatch.unref();
     child.once("error", reject);
     child.once("exit", (code, signal) => {
+      clearInterval(orphanWatch);
       for (const name of signals) process.off(name, forward);
       const numbers: Record<string, number> = { SIGHUP: 1, SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
       resolve(code ?? 128 + (signal ? (numbers[signal] ?? 0) : 0));

@@ -7,7 +7,7 @@ import type { WorkerConfig } from "./config/env.ts";
 import type { Egress } from "./egress/egress.ts";
 import { requireAdmin } from "./admin/auth.ts";
 import { statusDocument } from "./admin/status.ts";
-import { GemrelayError, geminiErrorResponse } from "./errors.ts";
+import { GemrelayError, UpstreamResponseError, geminiErrorResponse } from "./errors.ts";
 import { parseGeminiPath } from "./gemini/paths.ts";
 import { handleNative } from "./native.ts";
 import { RelayHealth } from "./routing/relay-health.ts";
@@ -76,6 +76,7 @@ export function createApp(dependencies: AppDependencies): Hono {
   const app = new Hono();
 
   app.onError((error) => {
+    if (error instanceof UpstreamResponseError) return error.toResponse();
     if (error instanceof GemrelayError) return geminiErrorResponse(error);
     log({ level: "error", event: "unhandled", message: error instanceof Error ? error.message : String(error) });
     return geminiErrorResponse(new GemrelayError("Internal error in gemrelay.", 500));

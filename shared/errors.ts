@@ -79,3 +79,22 @@ export function geminiErrorResponse(error: GemrelayError): Response {
     headers: { "content-type": "application/json; charset=UTF-8" },
   });
 }
+
+/**
+ * An upstream error answer to hand to the client unchanged (a client error such as 404 for an
+ * unknown model, or Gemini's own last 5xx): status, headers and body as Gemini sent them.
+ */
+export class UpstreamResponseError extends GemrelayError {
+  constructor(
+    readonly body: string,
+    status: number,
+    readonly headers: Headers,
+  ) {
+    super(body, status);
+  }
+
+  /** The upstream answer as a Response again. */
+  toResponse(): Response {
+    return new Response(this.body, { status: this.status, headers: this.headers });
+  }
+}

@@ -4,8 +4,12 @@
  */
 import type { AppContext } from "./app.ts";
 import { authenticate } from "./auth.ts";
+import { BadRequestError } from "./errors.ts";
+import { arrayEncoder, collectAnswer, sseEncoder } from "./gemini/encode.ts";
 import type { GeminiPath } from "./gemini/paths.ts";
 import { decodeSseData, jsonArrayEncoder } from "./gemini/sse.ts";
+import { generateContentRequestSchema, type GenerateContentRequest } from "./gemini/types.ts";
+import { generate } from "./resume/generate.ts";
 import type { Background } from "./routing/pool-view.ts";
 import { sendWithFailover, type AttemptPlan } from "./routing/scheduler.ts";
 import { conversationHash } from "./routing/sticky.ts";
@@ -21,6 +25,25 @@ async function readBody(request: Request, route: GeminiPath): Promise<AttemptPla
   // Uploads can be large: stream them. Everything else is small JSON that a retry may resend.
   if (route.version === "upload") return request.body;
   return request.arrayBuffer();
+}
+
+function isGenerate(action: string | null): action is "generateContent" | "streamGenerateContent" {
+  return action === "generateContent" || action === "streamGenerateContent";
+}
+
+/** Parses a generate request body, or throws a 400 naming the field at fault. */
+export function parseGenerateRequest(body: ArrayBuffer): GenerateContentRequest {
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder().decode(body));
+  } catch {
+    throw new BadRequestError("Invalid JSON payload received: the request body is not JSON.");
+  }
+  const parsed = generateContentRequestSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const field = issue?.path.length ? issue.path.join(".") : "(body)";
+  throw new BadRequestError(`Invalid request body at ${field}: ${issue?.message ?? "invalid"}.`);
 }
 
 /** Handles any Gemini native path (generate, stream, count, embed, models, files, …). */
@@ -46,8 +69,38 @@ export async function handleNative(
     if (value !== null) headers.set(name, value);
   }
   const body = await readBody(request, route);
+  const requestId = crypto.randomUUID();
+  let stickyHash: number | undefined;
+  if (context.config.routing.sticky && body instanceof ArrayBuffer) stickyHash = conversationHash(body) ?? undefined;
+
+  if (route.model !== null && isGenerate(route.action) && request.method === "POST" && body instanceof ArrayBuffer) {
+    const events = await generate(
+      {
+        requestId,
+        model: route.model,
+        apiVersion: route.version === "upload" ? "v1beta" : route.version,
+        body: parseGenerateRequest(body),
+        headers,
+        ...(identity.mode === "pass-through" ? { clientKey: identity.key } : {}),
+        ...(stickyHash !== undefined ? { stickyHash } : {}),
+        signal: request.signal,
+      },
+      context,
+      background,
+    );
+    if (route.action === "generateContent") {
+      const answer = await collectAnswer(events);
+      if ("error" in answer) throw answer.error;
+      return Response.json(answer.response);
+    }
+    const sse = !arrayForm;
+    return new Response(events.pipeThrough(sse ? sseEncoder() : arrayEncoder()), {
+      headers: { "content-type": sse ? "text/event-stream" : "application/json; charset=UTF-8", "cache-control": "no-cache" },
+    });
+  }
+
   const plan: AttemptPlan = {
-    requestId: crypto.randomUUID(),
+    requestId,
     model: route.model ?? "*",
     method: request.method,
     pathAndQuery: route.path + (search ? `?${search}` : ""),
@@ -56,10 +109,7 @@ export async function handleNative(
     signal: request.signal,
   };
   if (identity.mode === "pass-through") plan.clientKey = identity.key;
-  if (context.config.routing.sticky && body instanceof ArrayBuffer) {
-    const hash = conversationHash(body);
-    if (hash !== null) plan.stickyHash = hash;
-  }
+  if (stickyHash !== undefined) plan.stickyHash = stickyHash;
 
   const { response } = await sendWithFailover(plan, context, background);
   const responseHeaders = new Headers(response.headers);

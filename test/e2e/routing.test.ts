@@ -219,7 +219,7 @@ describe.each(targets)("routing on %s", (_name, startTarget) => {
     const served = await rawPost(path(clientKey), { ...gptLoadHeaders, "x-relay-auth": accessKey }, body);
     expect(served.status).toBe(200);
     expect(JSON.parse(served.body).candidates[0].content.parts[0].text).toBe("Echo: hi");
-    expect(sim.requests.at(-1)).toMatchObject({ key: clientKey, keyInUrl: false, path: "/v1beta/models/gemini-2.5-flash:generateContent" });
+    expect(sim.requests.at(-1)).toMatchObject({ key: clientKey, keyInUrl: false, path: "/v1beta/models/gemini-2.5-flash:streamGenerateContent" });
     expect(sim.requests.at(-1)!.headers["x-forwarded-for"]).toBeUndefined();
 
     // GPT-Load's key check: 2xx exactly when the key works; the pool is never charged.

@@ -162,7 +162,7 @@ describe("self-host first start and restart", () => {
       expect(server.output()).toMatch(/ADMIN_KEY=admin-[A-Za-z0-9_-]{32}/);
       expect(statSync(join(dataDir, "secrets.json")).mode & 0o777).toBe(0o600);
 
-      const empty = await fetch(`${server.url}/v1beta/models/gemini-2.5-flash:generateContent?key=${generated}`, { method: "POST", body: "{}" });
+      const empty = await fetch(`${server.url}/v1beta/models/gemini-2.5-flash:generateContent?key=${generated}`, { method: "POST", body: JSON.stringify({ contents: [{ parts: [{ text: "hi" }] }] }) });
       expect(empty.status).toBe(503);
       expect(((await empty.json()) as { error: { message: string } }).error.message).toMatch(/GEMINI_API_KEYS.*keys\.txt.*\/api\/keys/);
       expect(await server.stop()).toBe(0);
