@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { BuildError, buildAll, writeAtomically } from "./build.ts";
 import type { Manifest, RelaySpec } from "./manifest.ts";
+import { relayUrlWithWeight, routingVariables } from "./worker-env.ts";
 import { readSecrets } from "./manifest.ts";
 import {
   durableObject,
@@ -273,8 +274,8 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
     const relayUrls = await Promise.all(relays.map((relay) => relay.host.ready));
     await Promise.all(relayUrls.map((url) => waitForHealth(url, timeoutMs)));
 
-    const bindings: Record<string, string> = { RELAY_TOKEN: relayToken, GEMINI_UPSTREAM: chainUpstream };
-    if (relayUrls.length > 0) bindings.RELAY_URLS = relayUrls.join(",");
+    const bindings: Record<string, string> = { ...routingVariables(manifest), RELAY_TOKEN: relayToken, GEMINI_UPSTREAM: chainUpstream };
+    if (relayUrls.length > 0) bindings.RELAY_URLS = relayUrls.map((url, index) => relayUrlWithWeight(url, relays[index]!.spec.weight)).join(",");
     for (const name of ["GEMINI_API_KEYS", "AUTH_KEY", "ADMIN_KEY"] as const) {
       const value = secrets[name];
       if (value !== undefined) bindings[name] = value;

@@ -5,6 +5,7 @@
  *
  * Secret values never appear in the manifest; it only names the variables that carry them.
  */
+import { strategyNames } from "../shared/routing/strategy.ts";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { parse as parseYaml, YAMLParseError } from "yaml";
@@ -51,8 +52,37 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
   message: "must be an environment variable name (letters, digits, underscore)",
 });
 
-/** A free-form policy block (routing, resume): validated by the issue that gives it meaning. */
+/** A free-form policy block (resume): validated by the issue that gives it meaning. */
 const policy = z.record(z.string(), z.unknown());
+
+const strategy = z.enum(strategyNames, { error: `must be one of ${strategyNames.join(", ")}` });
+
+/** How the worker spreads and retries requests; becomes ROUTING_* / RELAY_* / PASSTHROUGH variables. */
+const routing = z.strictObject({
+  /** Strategy over pool keys. */
+  keys: strategy.default("round-robin"),
+  /** Strategy over relays (`weighted` uses each relay's `weight`). */
+  relays: strategy.default("round-robin"),
+  /** Upstream attempts per request before giving up. */
+  maxAttempts: z.number().int().min(1).max(20).default(6),
+  /** Wall time for all attempts before the first byte, ms. */
+  budgetMs: z.number().int().min(1_000).default(60_000),
+  /** Same conversation start → same key while it is healthy (implicit prompt cache). */
+  sticky: z.boolean().default(false),
+  /** Client-held Gemini keys: `auth` needs x-relay-auth, `open` does not, `off` refuses. */
+  passThrough: z.enum(["auth", "open", "off"]).default("auth"),
+  /** Relay circuit breaker. */
+  circuit: z
+    .strictObject({
+      failureThreshold: z.number().int().min(1).default(3),
+      openMs: z.number().int().min(0).default(30_000),
+      quarantineMs: z.number().int().min(0).default(600_000),
+    })
+    .default({ failureThreshold: 3, openMs: 30_000, quarantineMs: 600_000 }),
+});
+
+/** The routing block with every default filled in. */
+export type RoutingSpec = z.infer<typeof routing>;
 
 const relayCommon = {
   id: slug.refine((id) => !reservedIds.includes(id), {
@@ -120,7 +150,7 @@ export const manifestSchema = z.strictObject({
   upstream: httpUrl.default(defaultUpstream),
   worker,
   relays: z.array(relay).default([]),
-  routing: policy.optional(),
+  routing: routing.optional(),
   resume: policy.optional(),
   secrets,
 });

@@ -72,12 +72,17 @@ describe("manifest", () => {
   it("keeps per-relay upstream overrides (trailing slash removed) and routing/resume blocks", () => {
     const manifest = parseManifest({
       ...withRelays({ id: "nf", platform: "netlify", region: "cmh", upstream: "http://127.0.0.1:9999/hop/nf/" }),
-      routing: { strategy: "weighted" },
+      routing: { relays: "weighted", sticky: true },
       resume: { attempts: 3 },
     });
     expect(manifest.relays[0]!.upstream).toBe("http://127.0.0.1:9999/hop/nf");
-    expect(manifest.routing).toEqual({ strategy: "weighted" });
+    expect(manifest.routing).toMatchObject({ keys: "round-robin", relays: "weighted", sticky: true, maxAttempts: 6, passThrough: "auth" });
     expect(manifest.resume).toEqual({ attempts: 3 });
+  });
+
+  it("refuses an unknown routing strategy, naming the field and the allowed values", () => {
+    const problems = problemsOf({ ...withRelays(), routing: { keys: "fastest" } });
+    expect(problems).toEqual([{ path: "routing.keys", message: expect.stringContaining("round-robin, random, least-used, weighted") }]);
   });
 
   it("refuses duplicate relay ids, naming the second one", () => {

@@ -101,3 +101,47 @@ describe("gemrelay dev chain with @google/genai", () => {
     expect(sim.requests).toHaveLength(0);
   });
 });
+
+describe("gemrelay dev chain with a routing policy from the manifest", () => {
+  let sim: GeminiSimulator;
+  let chain: DevChain;
+  let keys: string[];
+
+  beforeAll(async () => {
+    sim = await GeminiSimulator.start();
+    keys = [sim.createKey(), sim.createKey(), sim.createKey()];
+    const manifest = parseManifest({
+      name: "policy-test",
+      worker: { name: "policy-test" },
+      relays: [
+        { id: "heavy", platform: "vercel", region: "iad1", weight: 3, upstream: sim.hopUrl("heavy") },
+        { id: "light", platform: "vercel", region: "sfo1", weight: 1, upstream: sim.hopUrl("light") },
+      ],
+      routing: { relays: "weighted", sticky: true },
+    });
+    chain = await startDevChain({
+      manifest,
+      port: 0,
+      outDir: temporaryDirectory("gemrelay-policy-dist-"),
+      stateDir: temporaryDirectory("gemrelay-policy-"),
+      log: () => undefined,
+      env: { GEMINI_API_KEYS: keys.join(","), AUTH_KEY: accessKey, ADMIN_KEY: adminKey, RELAY_TOKEN: relayToken, GEMINI_UPSTREAM: sim.url },
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await chain?.close();
+    await sim?.close();
+  });
+
+  it("weights relays 3:1 and keeps a conversation on one key (sticky)", async () => {
+    const sdk = new GoogleGenAI({ apiKey: accessKey, httpOptions: { baseUrl: chain.workerUrl } });
+    for (let index = 0; index < 8; index++) {
+      await sdk.models.generateContent({ model: "gemini-2.5-flash", contents: [{ role: "user", parts: [{ text: "same conversation" }] }] });
+    }
+    expect(["heavy", "light"].map((hop) => sim.requests.filter((request) => request.hop === hop).length)).toEqual([6, 2]);
+    expect(new Set(sim.requests.map((request) => request.key)).size).toBe(1);
+    for (let index = 0; index < 12; index++) await sdk.models.generateContent({ model: "gemini-2.5-flash", contents: `conversation ${index}` });
+    expect(new Set(sim.requests.map((request) => request.key)).size).toBe(3);
+  });
+});
