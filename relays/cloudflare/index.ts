@@ -14,7 +14,7 @@ import { durableObjectSqlExecutor } from "./sql-executor.ts";
 /** The POOL binding as this worker uses it: RPC to PoolState.call. */
 interface PoolNamespace {
   idFromName(name: string): DurableObjectIdLike;
-  get(id: DurableObjectIdLike): { call(method: StoreMethod, args: unknown[]): Promise<unknown> };
+  get(id: DurableObjectIdLike, options?: { locationHint?: string }): { call(method: StoreMethod, args: unknown[]): Promise<unknown> };
 }
 
 interface Env extends Record<string, unknown> {
@@ -48,7 +48,9 @@ function appFor(env: Env): ReturnType<typeof createApp> {
   const config = readWorkerConfig(env);
   // A stub is an I/O object bound to the request that made it: take a fresh one per call.
   const id = env.POOL.idFromName("pool");
-  const store = remoteStore((method, args) => env.POOL.get(id).call(method, args));
+  // The manifest's worker.locationHint places the object near the worker's placement region.
+  const options = typeof env.POOL_LOCATION_HINT === "string" && env.POOL_LOCATION_HINT ? { locationHint: env.POOL_LOCATION_HINT } : {};
+  const store = remoteStore((method, args) => env.POOL.get(id, options).call(method, args));
   if (config.relays.length > 0 && !config.relayToken) throw new SetupError("RELAY_URLS is set but RELAY_TOKEN is not: set the relay hop secret.");
   const token = config.relayToken ?? "";
   const egresses =
