@@ -19,7 +19,8 @@ import {
 } from "./regions.ts";
 
 /** Default Gemini base URL (kept in step with shared/config/env.ts). */
-export const defaultUpstream = "https://generativelanguage.googleapis.com";
+export { defaultUpstream } from "../shared/config/upstream.ts";
+import { defaultUpstream } from "../shared/config/upstream.ts";
 
 /** Default manifest path, relative to the working directory. */
 export const defaultManifestPath = "deploy/manifest.yaml";

@@ -3,8 +3,9 @@ import type { CircuitPolicy } from "../routing/relay-health.ts";
 import { strategyNames, type StrategyName } from "../routing/strategy.ts";
 import { splitList } from "../secrets.ts";
 
-/** Default upstream: Google's Generative Language API. */
-export const defaultUpstream = "https://generativelanguage.googleapis.com";
+import { defaultUpstream } from "./upstream.ts";
+
+export { defaultUpstream };
 
 const optionalText = z
   .string()

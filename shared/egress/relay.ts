@@ -3,16 +3,11 @@
  * the hop secret, and answers `/health`. Never an open proxy: without RELAY_TOKEN it forwards
  * nothing. Never logs; keys and the token appear in no response.
  */
+import { defaultUpstream } from "../config/upstream.ts";
 import { AuthenticationError, GemrelayError, SetupError, UpstreamUnavailableError, geminiErrorResponse } from "../errors.ts";
 import { secretEquals } from "../secrets.ts";
 import { forwardToGemini } from "./forward.ts";
 import { geminiPathOf } from "./target.ts";
-
-/**
- * Google's Generative Language API: the same default as shared/config/env.ts, repeated so the relay
- * bundles stay zod-free (importing env.ts pulls zod in: ~760 KB instead of ~11 KB).
- */
-const defaultUpstream = "https://generativelanguage.googleapis.com";
 
 /** What a relay deployment knows about itself; the entries in relays/* read it from the platform. */
 export interface RelayOptions {

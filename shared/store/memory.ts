@@ -5,6 +5,7 @@
  */
 
 import { totalOutcomes } from "./outcomes.ts";
+import { addUsage, type AccessKeyRecord, type LoggedRequest, type UsageBatch, type UsageRetention, type UsageRow } from "./records.ts";
 import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "./store.ts";
 
 /** A pool key plus what the driver tracks but does not expose. */
@@ -20,6 +21,11 @@ export class MemoryStore implements Store {
   /** Cooldowns by key, then by model. */
   private readonly cooldowns = new Map<string, Map<string, Cooldown>>();
   private readonly settings = new Map<string, string>();
+  private readonly accessKeys = new Map<string, AccessKeyRecord>();
+  /** Daily usage by `day \0 accessKey \0 poolKey \0 model`. */
+  private readonly usage = new Map<string, UsageRow>();
+  private requests: LoggedRequest[] = [];
+  private lastRequestId = 0;
 
   async listKeys(): Promise<PoolKey[]> {
     return this.copyKeys();
@@ -59,6 +65,31 @@ export class MemoryStore implements Store {
     if (!record) return false;
     record.status = status;
     record.statusReason = reason;
+    return true;
+  }
+
+  async setKeysStatus(keys: readonly string[], status: KeyStatus, reason: string | null): Promise<string[]> {
+    const changed: string[] = [];
+    for (const key of new Set(keys)) if (await this.setKeyStatus(key, status, reason)) changed.push(key);
+    return changed;
+  }
+
+  async replaceKey(from: string, to: string): Promise<boolean> {
+    const record = this.keys.get(from);
+    if (!record) return false;
+    if (from === to) return true;
+    const cooldowns = this.cooldowns.get(from);
+    this.cooldowns.delete(from);
+    if (this.keys.has(to)) {
+      this.keys.delete(from);
+      return true;
+    }
+    // Rebuild the map so the renamed key keeps its place in insertion order.
+    const entries = [...this.keys.entries()].map(([key, value]): [string, KeyRecord] => (key === from ? [to, { ...value, key: to }] : [key, value]));
+    this.keys.clear();
+    for (const [key, value] of entries) this.keys.set(key, value);
+    this.cooldowns.delete(to);
+    if (cooldowns) this.cooldowns.set(to, new Map([...cooldowns].map(([model, cooldown]) => [model, { ...cooldown, key: to }])));
     return true;
   }
 
@@ -109,6 +140,64 @@ export class MemoryStore implements Store {
 
   async setSetting(name: string, value: string): Promise<void> {
     this.settings.set(name, value);
+  }
+
+  async setSettingIfAbsent(name: string, value: string): Promise<string> {
+    if (!this.settings.has(name)) this.settings.set(name, value);
+    return this.settings.get(name) ?? value;
+  }
+
+  async addAccessKey(record: AccessKeyRecord): Promise<boolean> {
+    if (this.accessKeys.has(record.id) || [...this.accessKeys.values()].some((existing) => existing.hash === record.hash)) return false;
+    this.accessKeys.set(record.id, { ...record, models: [...record.models] });
+    return true;
+  }
+
+  async listAccessKeys(): Promise<AccessKeyRecord[]> {
+    return [...this.accessKeys.values()]
+      .sort((a, b) => a.createdAt - b.createdAt || compareText(a.id, b.id))
+      .map((record) => ({ ...record, models: [...record.models] }));
+  }
+
+  async revokeAccessKey(id: string, at: number): Promise<boolean> {
+    const record = this.accessKeys.get(id);
+    if (!record || record.revokedAt !== null) return false;
+    record.revokedAt = at;
+    return true;
+  }
+
+  async recordUsage(batch: UsageBatch): Promise<void> {
+    for (const delta of batch.daily) {
+      const id = [delta.day, delta.accessKey, delta.poolKey, delta.model].join("\0");
+      const row = this.usage.get(id);
+      if (row) addUsage(row, delta);
+      else this.usage.set(id, { ...delta });
+    }
+    for (const entry of batch.requests) this.requests.push({ ...entry, id: ++this.lastRequestId });
+  }
+
+  async listUsage(fromDay: string, toDay: string): Promise<UsageRow[]> {
+    return [...this.usage.entries()]
+      .filter(([, row]) => row.day >= fromDay && row.day <= toDay)
+      .sort(([a], [b]) => compareText(a, b))
+      .map(([, row]) => ({ ...row }));
+  }
+
+  async listRequests(query: { limit: number; before?: number | null }): Promise<LoggedRequest[]> {
+    const before = query.before ?? Number.MAX_SAFE_INTEGER;
+    return this.requests
+      .filter((entry) => entry.id < before)
+      .reverse()
+      .slice(0, Math.max(0, Math.floor(query.limit)))
+      .map((entry) => ({ ...entry }));
+  }
+
+  async pruneUsage(retention: UsageRetention): Promise<void> {
+    for (const [id, row] of this.usage) if (row.day < retention.beforeDay) this.usage.delete(id);
+    const since = Date.parse(`${retention.beforeDay}T00:00:00Z`);
+    this.requests = this.requests.filter((entry) => entry.at >= since);
+    const keep = Math.max(0, Math.floor(retention.maxRequests));
+    this.requests = keep === 0 ? [] : this.requests.slice(-keep);
   }
 
   private copyKeys(): PoolKey[] {

@@ -13,6 +13,8 @@ export const storeMethods: readonly StoreMethod[] = [
   "addKeys",
   "removeKeys",
   "setKeyStatus",
+  "setKeysStatus",
+  "replaceKey",
   "recordOutcomes",
   "setCooldown",
   "listCooldowns",
@@ -20,6 +22,14 @@ export const storeMethods: readonly StoreMethod[] = [
   "snapshot",
   "getSetting",
   "setSetting",
+  "setSettingIfAbsent",
+  "addAccessKey",
+  "listAccessKeys",
+  "revokeAccessKey",
+  "recordUsage",
+  "listUsage",
+  "listRequests",
+  "pruneUsage",
 ];
 
 /** Carries one call: method name and arguments in, the method's result out. */

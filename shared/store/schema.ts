@@ -6,7 +6,7 @@
  */
 
 /** The version of the schema below. Raise it together with a migration in `sql.ts`. */
-export const schemaVersion = 1;
+export const schemaVersion = 2;
 
 /** The `settings` row that records which schema version a database holds. */
 export const schemaVersionSetting = "schema_version";
@@ -40,8 +40,8 @@ const cooldowns = `CREATE TABLE IF NOT EXISTS cooldowns (
 
 const cooldownsUntil = `CREATE INDEX IF NOT EXISTS cooldowns_until ON cooldowns (until)`;
 
-/** Small named values: settings, hashes of generated secrets, the schema version. */
-const settings = `CREATE TABLE IF NOT EXISTS settings (
+/** Small named values: settings, hashes of generated secrets, the schema version. Created first. */
+export const settingsTable = `CREATE TABLE IF NOT EXISTS settings (
   name TEXT PRIMARY KEY,
   value TEXT NOT NULL
 )`;
@@ -56,30 +56,63 @@ const relayState = `CREATE TABLE IF NOT EXISTS relay_state (
   last_error TEXT
 )`;
 
-/** Reserved (no API yet): client access keys, stored as hashes only. */
+/** Client access keys, stored as SHA-256 hashes only (the secret is shown once at creation). */
 const accessKeys = `CREATE TABLE IF NOT EXISTS access_keys (
-  hash TEXT PRIMARY KEY,
-  label TEXT,
-  status TEXT NOT NULL DEFAULT 'active' CHECK (status IN ('active', 'disabled')),
+  id TEXT PRIMARY KEY,
+  hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  hint TEXT NOT NULL,
   created_at INTEGER NOT NULL,
-  last_used_at INTEGER
+  expires_at INTEGER,
+  -- JSON array of model ids or prefixes ending in '*'; empty for every model.
+  models TEXT NOT NULL DEFAULT '[]',
+  requests_per_minute INTEGER,
+  revoked_at INTEGER
 )`;
 
-/** Reserved (no API yet): usage per UTC day, pool key and model. */
+/** Usage per UTC day, access key, pool key id (never the key) and model. */
 const usageDaily = `CREATE TABLE IF NOT EXISTS usage_daily (
   day TEXT NOT NULL,
-  key TEXT NOT NULL,
+  access_key TEXT NOT NULL,
+  pool_key TEXT NOT NULL,
   model TEXT NOT NULL,
   requests INTEGER NOT NULL DEFAULT 0,
-  failures INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
   prompt_tokens INTEGER NOT NULL DEFAULT 0,
-  output_tokens INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY (day, key, model)
+  completion_tokens INTEGER NOT NULL DEFAULT 0,
+  thought_tokens INTEGER NOT NULL DEFAULT 0,
+  resumes INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (day, access_key, pool_key, model)
 )`;
+
+/** The bounded request log: what happened to each client request, never its content. */
+const requestLog = `CREATE TABLE IF NOT EXISTS request_log (
+  id INTEGER PRIMARY KEY,
+  at INTEGER NOT NULL,
+  access_key TEXT NOT NULL,
+  model TEXT NOT NULL,
+  pool_key TEXT NOT NULL,
+  relay TEXT NOT NULL,
+  status INTEGER NOT NULL,
+  latency_ms INTEGER NOT NULL,
+  attempts INTEGER NOT NULL,
+  resumes INTEGER NOT NULL,
+  prompt_tokens INTEGER NOT NULL,
+  completion_tokens INTEGER NOT NULL,
+  thought_tokens INTEGER NOT NULL
+)`;
+
+const requestLogAt = `CREATE INDEX IF NOT EXISTS request_log_at ON request_log (at)`;
+
+/**
+ * Tables that schema version 1 created with another shape and never wrote (they were reserved):
+ * a version-1 database drops them before the statements below recreate them.
+ */
+export const reservedInVersion1: readonly string[] = ["access_keys", "usage_daily"];
 
 /** Every statement of the schema, in the order to run them. Each is idempotent. */
 export const schemaStatements: readonly string[] = [
-  settings,
+  settingsTable,
   poolKeys,
   poolKeysPosition,
   cooldowns,
@@ -87,4 +120,6 @@ export const schemaStatements: readonly string[] = [
   relayState,
   accessKeys,
   usageDaily,
+  requestLog,
+  requestLogAt,
 ];

@@ -6,25 +6,21 @@
  */
 
 import { totalOutcomes } from "./outcomes.ts";
-import { schemaStatements, schemaVersion, schemaVersionSetting } from "./schema.ts";
+import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
+import { reservedInVersion1, schemaStatements, schemaVersion, schemaVersionSetting, settingsTable } from "./schema.ts";
+import {
+  deleteOldUsage,
+  insertAccessKey,
+  insertUsage,
+  markAccessKeyRevoked,
+  selectAccessKeys,
+  selectRequests,
+  selectUsage,
+} from "./sql-records.ts";
+import { integer, optionalInteger, optionalText, text, type SqlExecutor } from "./sql-values.ts";
 import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "./store.ts";
 
-/** A value bound to a statement or read from a row. */
-export type SqlValue = string | number | null | Uint8Array;
-
-/** One synchronous SQLite connection, as both better-sqlite3 and Durable Objects offer. */
-export interface SqlExecutor {
-  /** Runs one statement and returns its rows (empty for statements without a result). */
-  all(sql: string, params: readonly SqlValue[]): Record<string, SqlValue>[];
-  /** Runs one statement, ignoring any rows. */
-  run(sql: string, params: readonly SqlValue[]): void;
-  /**
-   * Runs `body` atomically when the platform offers it (better-sqlite3 `db.transaction`, Durable
-   * Object `storage.transactionSync`). Optional: without it statements run one by one, which in a
-   * Durable Object is still atomic per request thanks to write coalescing.
-   */
-  transaction?<T>(body: () => T): T;
-}
+export type { SqlExecutor, SqlValue } from "./sql-values.ts";
 
 /** Thrown when a database was written by a newer gemrelay than the running one. */
 export class SchemaVersionError extends Error {
@@ -84,6 +80,31 @@ export class SqlStore implements Store {
       [status, reason, key],
     );
     return rows.length > 0;
+  }
+
+  async setKeysStatus(keys: readonly string[], status: KeyStatus, reason: string | null): Promise<string[]> {
+    const unique = [...new Set(keys)];
+    return this.atomically(() =>
+      unique.filter(
+        (key) => this.sql.all("UPDATE pool_keys SET status = ?, status_reason = ? WHERE key = ? RETURNING key", [status, reason, key]).length > 0,
+      ),
+    );
+  }
+
+  async replaceKey(from: string, to: string): Promise<boolean> {
+    if (from === to) return this.sql.all("SELECT key FROM pool_keys WHERE key = ?", [from]).length > 0;
+    return this.atomically(() => {
+      if (this.sql.all("SELECT key FROM pool_keys WHERE key = ?", [from]).length === 0) return false;
+      if (this.sql.all("SELECT key FROM pool_keys WHERE key = ?", [to]).length > 0) {
+        this.sql.run("DELETE FROM cooldowns WHERE key = ?", [from]);
+        this.sql.run("DELETE FROM pool_keys WHERE key = ?", [from]);
+        return true;
+      }
+      this.sql.run("DELETE FROM cooldowns WHERE key = ?", [to]);
+      this.sql.run("UPDATE cooldowns SET key = ? WHERE key = ?", [to, from]);
+      this.sql.run("UPDATE pool_keys SET key = ? WHERE key = ?", [to, from]);
+      return true;
+    });
   }
 
   async recordOutcomes(outcomes: readonly KeyOutcome[]): Promise<void> {
@@ -156,13 +177,48 @@ export class SqlStore implements Store {
     );
   }
 
+  async setSettingIfAbsent(name: string, value: string): Promise<string> {
+    this.sql.run("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", [name, value]);
+    return this.readSetting(name) ?? value;
+  }
+
+  async addAccessKey(record: AccessKeyRecord): Promise<boolean> {
+    return insertAccessKey(this.sql, record);
+  }
+
+  async listAccessKeys(): Promise<AccessKeyRecord[]> {
+    return selectAccessKeys(this.sql);
+  }
+
+  async revokeAccessKey(id: string, at: number): Promise<boolean> {
+    return markAccessKeyRevoked(this.sql, id, at);
+  }
+
+  async recordUsage(batch: UsageBatch): Promise<void> {
+    this.atomically(() => insertUsage(this.sql, batch));
+  }
+
+  async listUsage(fromDay: string, toDay: string): Promise<UsageRow[]> {
+    return selectUsage(this.sql, fromDay, toDay);
+  }
+
+  async listRequests(query: { limit: number; before?: number | null }): Promise<LoggedRequest[]> {
+    return selectRequests(this.sql, query.limit, query.before ?? null);
+  }
+
+  async pruneUsage(retention: UsageRetention): Promise<void> {
+    this.atomically(() => deleteOldUsage(this.sql, retention));
+  }
+
   /** Creates missing tables and records the schema version; refuses newer databases. */
   private migrate(): void {
-    for (const statement of schemaStatements) this.sql.run(statement, []);
+    this.sql.run(settingsTable, []);
     const stored = this.readSetting(schemaVersionSetting);
     const found = stored === null ? null : Number(stored);
     if (found !== null && found > schemaVersion) throw new SchemaVersionError(found);
-    // Migrations from older versions go here, each guarded by `found < n`.
+    // Version 1 reserved tables in another shape and never wrote them: replace them.
+    if (found !== null && found < 2) for (const table of reservedInVersion1) this.sql.run(`DROP TABLE IF EXISTS ${table}`, []);
+    for (const statement of schemaStatements) this.sql.run(statement, []);
     if (found !== schemaVersion) {
       this.sql.run(
         "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
@@ -207,34 +263,4 @@ export class SqlStore implements Store {
   private atomically<T>(body: () => T): T {
     return this.sql.transaction ? this.sql.transaction(body) : body();
   }
-}
-
-function optionalText(row: Record<string, SqlValue>, column: string): string | null {
-  const value = row[column];
-  if (value === null || value === undefined) return null;
-  if (typeof value === "string") return value;
-  throw new TypeError(`column ${column}: expected text, got ${describe(value)}`);
-}
-
-function text(row: Record<string, SqlValue>, column: string): string {
-  const value = optionalText(row, column);
-  if (value === null) throw new TypeError(`column ${column}: expected text, got null`);
-  return value;
-}
-
-function optionalInteger(row: Record<string, SqlValue>, column: string): number | null {
-  const value = row[column];
-  if (value === null || value === undefined) return null;
-  if (typeof value === "number") return value;
-  throw new TypeError(`column ${column}: expected integer, got ${describe(value)}`);
-}
-
-function integer(row: Record<string, SqlValue>, column: string): number {
-  const value = optionalInteger(row, column);
-  if (value === null) throw new TypeError(`column ${column}: expected integer, got null`);
-  return value;
-}
-
-function describe(value: SqlValue): string {
-  return value instanceof Uint8Array ? "blob" : typeof value;
 }

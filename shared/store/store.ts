@@ -4,6 +4,8 @@
  * Every driver passes the same conformance suite (test/store/conformance.ts).
  */
 
+import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
+
 /** Whether a pool key may be picked. */
 export type KeyStatus = "active" | "disabled";
 
@@ -55,6 +57,14 @@ export interface Store {
   removeKeys(keys: readonly string[]): Promise<string[]>;
   /** Sets a key's status; returns false when the key is unknown. */
   setKeyStatus(key: string, status: KeyStatus, reason: string | null): Promise<boolean>;
+  /** Sets the status of many keys in one call (admin resets, checks); returns the keys that exist. */
+  setKeysStatus(keys: readonly string[], status: KeyStatus, reason: string | null): Promise<string[]>;
+  /**
+   * Renames a key in place, keeping its position, status, counters and cooldowns (used to seal
+   * keys stored before ENCRYPTION_KEY was set). When `to` already exists, `from` is only
+   * removed. Returns false when `from` is unknown.
+   */
+  replaceKey(from: string, to: string): Promise<boolean>;
   /** Applies counters: requests +1 each, failures +1 when not ok, lastUsedAt, lastError. */
   recordOutcomes(outcomes: readonly KeyOutcome[]): Promise<void>;
   /** Creates or replaces the cooldown of (key, model). */
@@ -68,4 +78,22 @@ export interface Store {
   /** A small named value (settings, generated secrets' hashes, schema version). */
   getSetting(name: string): Promise<string | null>;
   setSetting(name: string, value: string): Promise<void>;
+  /** Stores `value` unless `name` already has one; returns the value stored now (first writer wins). */
+  setSettingIfAbsent(name: string, value: string): Promise<string>;
+
+  /** Adds an access key; false when its id or hash is already taken. */
+  addAccessKey(record: AccessKeyRecord): Promise<boolean>;
+  /** Every access key, revoked ones included, oldest first. */
+  listAccessKeys(): Promise<AccessKeyRecord[]>;
+  /** Marks an access key revoked at `at`; false when unknown or already revoked. */
+  revokeAccessKey(id: string, at: number): Promise<boolean>;
+
+  /** Adds daily counters (summing into existing rows) and appends request log entries. */
+  recordUsage(batch: UsageBatch): Promise<void>;
+  /** Daily usage rows from `fromDay` to `toDay` inclusive (`YYYY-MM-DD`), by day then dimensions. */
+  listUsage(fromDay: string, toDay: string): Promise<UsageRow[]>;
+  /** The newest request log entries, newest first; `before` pages back from an entry id. */
+  listRequests(query: { limit: number; before?: number | null }): Promise<LoggedRequest[]>;
+  /** Removes usage older than the retention window and trims the request log. */
+  pruneUsage(retention: UsageRetention): Promise<void>;
 }

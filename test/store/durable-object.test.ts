@@ -13,6 +13,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { Miniflare } from "miniflare";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { remoteStore as sharedRemoteStore } from "../../shared/store/remote.ts";
 import type { Store } from "../../shared/store/store.ts";
 import { describeStoreConformance } from "./conformance.ts";
 
@@ -63,27 +64,14 @@ afterAll(async () => {
 
 /** A Store whose every call goes to the Durable Object named `name` through the harness worker. */
 function remoteStore(name: string): Store {
-  const call = async <T>(method: string, args: unknown[]): Promise<T> => {
+  return sharedRemoteStore(async (method, args) => {
     const url = `http://store.test/call/${method}?name=${encodeURIComponent(name)}`;
     const response = await miniflare.dispatchFetch(url, { method: "POST", body: JSON.stringify(args) });
-    const body = (await response.json()) as { result?: T; error?: string };
+    const body = (await response.json()) as { result?: unknown; error?: string };
     if (!response.ok) throw new Error(`${method}: ${body.error ?? response.status}`);
-    return body.result as T;
-  };
-  return {
-    listKeys: () => call("listKeys", []),
-    addKeys: (keys, at) => call("addKeys", [keys, at]),
-    removeKeys: (keys) => call("removeKeys", [keys]),
-    setKeyStatus: (key, status, reason) => call("setKeyStatus", [key, status, reason]),
-    recordOutcomes: (outcomes) => call("recordOutcomes", [outcomes]),
-    setCooldown: (cooldown) => call("setCooldown", [cooldown]),
-    listCooldowns: (now) => call("listCooldowns", [now]),
-    // JSON turns a trailing undefined into null, so "every key" is sent as no argument.
-    clearCooldowns: (key) => call("clearCooldowns", key === undefined ? [] : [key]),
-    snapshot: (now) => call("snapshot", [now]),
-    getSetting: (name) => call("getSetting", [name]),
-    setSetting: (name, value) => call("setSetting", [name, value]),
-  };
+    // JSON has no undefined: methods answering `undefined` arrive without `result`.
+    return body.result;
+  });
 }
 
 describeStoreConformance("Durable Object SQLite (workerd)", async () => {

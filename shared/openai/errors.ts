@@ -1,0 +1,125 @@
+/**
+ * Errors in OpenAI's shape, `{"error": {message, type, param, code}}`, with the status kept.
+ * gemrelay's own errors and Gemini's error bodies (passed on by the scheduler) both end up here,
+ * so an OpenAI client always sees the shape its SDK parses, whatever went wrong.
+ */
+import type { z } from "zod";
+import { BadRequestError, GemrelayError, UpstreamResponseError } from "../errors.ts";
+import { parseGoogleError, parseRetryDelay, type GoogleError } from "../gemini/classify.ts";
+
+/** The body OpenAI sends with an error status, and in-band in a stream. */
+export interface OpenAiErrorObject {
+  message: string;
+  type: string;
+  param: string | null;
+  code: string | null;
+}
+
+/** A malformed OpenAI request: 400 with `param` naming the field at fault. */
+export class OpenAiRequestError extends BadRequestError {
+  constructor(
+    message: string,
+    readonly param: string | null,
+    readonly code: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** OpenAI's `type` for a status (what api.openai.com sends for the same status). */
+function typeForStatus(status: number): string {
+  if (status === 401) return "invalid_request_error";
+  if (status === 403) return "permission_error";
+  if (status === 429) return "requests";
+  if (status >= 500) return "server_error";
+  return "invalid_request_error";
+}
+
+/** OpenAI's `code` for a status, refined by the Google status name when there is one. */
+function codeForStatus(status: number, googleStatus: string | undefined): string | null {
+  if (status === 401) return "invalid_api_key";
+  if (status === 404) return "model_not_found";
+  if (status === 429) return "rate_limit_exceeded";
+  return googleStatus ? googleStatus.toLowerCase() : null;
+}
+
+/** Seconds to wait from Google's RetryInfo detail, when there is one. */
+function retrySeconds(details: readonly Record<string, unknown>[] | undefined): number | null {
+  for (const detail of details ?? []) {
+    const delay = detail.retryDelay;
+    if (typeof delay !== "string") continue;
+    const milliseconds = parseRetryDelay(delay);
+    if (milliseconds !== null) return Math.max(1, Math.ceil(milliseconds / 1_000));
+  }
+  return null;
+}
+
+/** The OpenAI error object and response headers for any error gemrelay raises or passes on. */
+export function openAiError(error: GemrelayError): { status: number; body: OpenAiErrorObject; headers: Headers } {
+  const headers = new Headers({ "content-type": "application/json" });
+  if (error instanceof OpenAiRequestError) {
+    return { status: 400, body: { message: error.message, type: "invalid_request_error", param: error.param, code: error.code }, headers };
+  }
+  let message = error.message;
+  let googleStatus: string | undefined = error.googleStatus;
+  let details: readonly Record<string, unknown>[] = error.details;
+  if (error instanceof UpstreamResponseError) {
+    const google: GoogleError | null = parseGoogleError(error.body);
+    message = google?.message ?? (error.body.trim().slice(0, 500) || `Gemini answered with HTTP ${error.status}.`);
+    googleStatus = google?.status;
+    details = google?.details ?? [];
+  }
+  const seconds = error.status === 429 ? retrySeconds(details) : null;
+  // The openai SDK waits `retry-after` seconds (up to a minute) before its own retry.
+  if (seconds !== null) headers.set("retry-after", String(seconds));
+  return { status: error.status, body: { message, type: typeForStatus(error.status), param: null, code: codeForStatus(error.status, googleStatus) }, headers };
+}
+
+/** A Response carrying `error` in OpenAI's error shape with its status. */
+export function openAiErrorResponse(error: GemrelayError): Response {
+  const { status, body, headers } = openAiError(error);
+  return new Response(JSON.stringify({ error: body }), { status, headers });
+}
+
+/** Anything thrown while serving an OpenAI request, as a GemrelayError (unknown faults become 500). */
+export function asGemrelayError(error: unknown): GemrelayError {
+  if (error instanceof GemrelayError) return error;
+  return new GemrelayError(`Internal error in gemrelay: ${error instanceof Error ? error.message : String(error)}`, 500);
+}
+
+/** `messages[0].content[1].text` from a zod issue path. */
+export function paramOf(path: readonly PropertyKey[]): string {
+  let param = "";
+  for (const segment of path) {
+    if (typeof segment === "number") param += `[${segment}]`;
+    else param += param.length === 0 ? String(segment) : `.${String(segment)}`;
+  }
+  return param;
+}
+
+/**
+ * The most specific issue under a union: the branch the input's type matched (its issues are not
+ * a type mismatch at the union itself), so that `content: [{type: "text", text: 3}]` reports
+ * `content[0].text` rather than "expected string".
+ */
+function innermost(issue: z.core.$ZodIssue, path: readonly PropertyKey[]): { issue: z.core.$ZodIssue; path: PropertyKey[] } {
+  const here = [...path, ...issue.path];
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return { issue, path: here };
+  const matched = issue.errors.find((branch) => !branch.some((inner) => inner.code === "invalid_type" && inner.path.length === 0));
+  const first = matched?.[0];
+  return first ? innermost(first, here) : { issue, path: here };
+}
+
+/** The 400 for the first problem zod found in a request body, naming the field. */
+export function requestErrorFromZod(error: z.ZodError): OpenAiRequestError {
+  const first = error.issues[0];
+  if (!first) return new OpenAiRequestError("Invalid request body.", null);
+  const { issue, path } = innermost(first, []);
+  const param = paramOf(path);
+  if (issue.code === "invalid_union" && issue.errors.length > 0 && issue.message === "Invalid input") {
+    const expected = issue.errors.flatMap((branch) => branch.map((inner) => (inner.code === "invalid_type" ? inner.expected : null))).filter((name) => name !== null);
+    return new OpenAiRequestError(`Invalid type for '${param}': expected ${[...new Set(expected)].join(" or ")}.`, param || null, "invalid_type");
+  }
+  const message = issue.message.replace(/^Invalid input: /, "");
+  return new OpenAiRequestError(param ? `Invalid value for '${param}': ${message}.` : `Invalid request body: ${message}.`, param || null, issue.code === "invalid_type" ? "invalid_type" : "invalid_value");
+}

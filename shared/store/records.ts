@@ -1,0 +1,98 @@
+/**
+ * Records the Store keeps besides the key pool: client access keys, daily usage and the bounded
+ * request log. Plain data, so that every driver (and the Durable Object RPC) carries them as is.
+ */
+
+/** A client access key. Only the SHA-256 of the secret is kept; the secret is shown once at creation. */
+export interface AccessKeyRecord {
+  /** Public, stable id used by the admin API (a prefix of `hash`). */
+  id: string;
+  /** SHA-256 of the secret, lowercase hex. */
+  hash: string;
+  name: string;
+  /** The secret masked (`sk-g…x9Q`), so an admin can tell keys apart. */
+  hint: string;
+  createdAt: number;
+  /** Epoch ms after which the key no longer authenticates; null for never. */
+  expiresAt: number | null;
+  /** Models the key may use (exact ids, or a prefix ending in `*`); empty for every model. */
+  models: string[];
+  /** Requests per minute allowed to this key; null for unlimited. */
+  requestsPerMinute: number | null;
+  /** When the key was revoked; null while it is valid. */
+  revokedAt: number | null;
+}
+
+/** Counters to add to one (day, access key, pool key, model) row of the daily usage. */
+export interface UsageDelta {
+  /** UTC day, `YYYY-MM-DD`. */
+  day: string;
+  /** Access key id, `env` for AUTH_KEY keys, `pass-through` for clients with their own key. */
+  accessKey: string;
+  /** Pool key id (never the key itself), or an empty string when no key was reached. */
+  poolKey: string;
+  model: string;
+  requests: number;
+  errors: number;
+  promptTokens: number;
+  completionTokens: number;
+  thoughtTokens: number;
+  resumes: number;
+}
+
+/** One row of daily usage: the sums of every delta recorded for its (day, access key, pool key, model). */
+export type UsageRow = UsageDelta;
+
+/** One client request as the request log keeps it: what happened, never what was said. */
+export interface RequestLogEntry {
+  /** When the request arrived (epoch ms). */
+  at: number;
+  accessKey: string;
+  model: string;
+  /** The pool key that answered, masked. */
+  poolKey: string;
+  /** Egress id of the last attempt, or an empty string. */
+  relay: string;
+  status: number;
+  latencyMs: number;
+  attempts: number;
+  resumes: number;
+  promptTokens: number;
+  completionTokens: number;
+  thoughtTokens: number;
+}
+
+/** A request log entry with the id the Store gave it (increasing with insertion). */
+export interface LoggedRequest extends RequestLogEntry {
+  id: number;
+}
+
+/** What one background flush writes: daily counters and request log entries. */
+export interface UsageBatch {
+  daily: UsageDelta[];
+  requests: RequestLogEntry[];
+}
+
+/** How much usage history to keep. */
+export interface UsageRetention {
+  /** Daily rows of days before this UTC day (`YYYY-MM-DD`) are removed, and log entries older than its start. */
+  beforeDay: string;
+  /** The request log keeps at most this many newest entries. */
+  maxRequests: number;
+}
+
+/** Adds `delta`'s counters to `row` (same dimensions), returning `row`. Shared by the drivers. */
+export function addUsage(row: UsageRow, delta: UsageDelta): UsageRow {
+  row.requests += delta.requests;
+  row.errors += delta.errors;
+  row.promptTokens += delta.promptTokens;
+  row.completionTokens += delta.completionTokens;
+  row.thoughtTokens += delta.thoughtTokens;
+  row.resumes += delta.resumes;
+  return row;
+}
+
+/** The UTC day of an instant, `YYYY-MM-DD`. */
+export function utcDay(at: number): string {
+  return new Date(at).toISOString().slice(0, 10);
+}
