@@ -32,7 +32,9 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
   const port = Number(env.PORT ?? 8787);
   const hostname = env.HOST ?? "0.0.0.0";
   const server: ServerType = await new Promise((done) => {
-    const started = serve({ fetch: app.fetch, port, hostname }, () => done(started));
+    // Node has no waitUntil: background work (state writes) simply runs on after the response.
+    const executionContext = { waitUntil: (task: Promise<unknown>) => void task.catch(() => undefined), passThroughOnException: () => undefined, props: {} };
+    const started = serve({ fetch: (request) => app.fetch(request, {}, executionContext), port, hostname }, () => done(started));
   });
   const address = server.address() as AddressInfo;
   const url = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${address.port}`;
