@@ -5,15 +5,19 @@
 import { Hono, type Context } from "hono";
 import type { WorkerConfig } from "./config/env.ts";
 import type { Egress } from "./egress/egress.ts";
-import { requireAdmin } from "./admin/auth.ts";
+import { mountAdmin } from "./admin/routes.ts";
+import { createAdminServices, type AdminServices, type ReloadKeys } from "./admin/services.ts";
 import { statusDocument } from "./admin/status.ts";
 import { GemrelayError, UpstreamResponseError, geminiErrorResponse } from "./errors.ts";
 import { parseGeminiPath } from "./gemini/paths.ts";
 import { handleNative } from "./native.ts";
+import { openAiRoutes } from "./openai/routes.ts";
+import { ResumeCounters } from "./resume/stats.ts";
 import { RelayHealth } from "./routing/relay-health.ts";
 import { createPicker, type Picker } from "./routing/strategy.ts";
 import { PoolView, type Background } from "./routing/pool-view.ts";
 import type { Store } from "./store/store.ts";
+import { clientRequests } from "./usage/middleware.ts";
 
 /** A structured log line; never carries a secret (keys are masked before they get here). */
 export type Logger = (entry: Record<string, unknown>) => void;
@@ -28,6 +32,8 @@ export interface AppDependencies {
   platform: string;
   clock?: () => number;
   log?: Logger;
+  /** Re-reads the platform's pool keys for POST /admin/reload-keys (default: the config's). */
+  reloadKeys?: ReloadKeys;
 }
 
 /** Everything a request handler needs, resolved once per app. */
@@ -41,6 +47,10 @@ export interface AppContext {
   relayHealth: RelayHealth;
   clock: () => number;
   log: Logger;
+  /** Resume totals of this isolate or process (answers resumed, continuations, exhausted, …). */
+  resume: ResumeCounters;
+  /** Admin gate, access keys, rate limits and usage recording of this isolate. */
+  admin: AdminServices;
 }
 
 /** Fire-and-forget on Node; `waitUntil` where the platform offers it. */
@@ -66,9 +76,18 @@ export function createApp(dependencies: AppDependencies): Hono {
     keyPicker: createPicker(dependencies.config.routing.keyStrategy),
     relayPicker: createPicker(dependencies.config.routing.relayStrategy),
     relayHealth: new RelayHealth(dependencies.config.circuit, clock),
+    resume: new ResumeCounters(),
     pool: new PoolView(dependencies.store, {
       refreshMs: dependencies.config.poolRefreshMs,
       clock,
+      onBackgroundError: (error) => log({ level: "error", event: "store.write", message: String(error) }),
+    }),
+    admin: createAdminServices({
+      config: dependencies.config,
+      store: dependencies.store,
+      clock,
+      platform: dependencies.platform,
+      reloadKeys: dependencies.reloadKeys,
       onBackgroundError: (error) => log({ level: "error", event: "store.write", message: String(error) }),
     }),
   };
@@ -82,6 +101,9 @@ export function createApp(dependencies: AppDependencies): Hono {
     return geminiErrorResponse(new GemrelayError("Internal error in gemrelay.", 500));
   });
 
+  // First, so it sees every client API request, OpenAI's included: client resolution and usage.
+  app.use("*", clientRequests(context, backgroundOf));
+
   app.get("/health", (c) =>
     c.json({
       ok: true,
@@ -93,9 +115,15 @@ export function createApp(dependencies: AppDependencies): Hono {
   );
 
   app.get("/status", async (c) => {
-    requireAdmin(c.req.raw, context.config.adminKeys);
+    await context.admin.gate.require(c.req.raw);
     return c.json(await statusDocument(context));
   });
+
+  // The admin API (/api/*, /admin/*) and the console (/).
+  mountAdmin(app, context, backgroundOf);
+
+  // Before the native catch-all: OpenAI paths overlap Gemini's GET /v1/models (openai/paths.ts has the rule).
+  app.use("*", openAiRoutes(context, backgroundOf));
 
   app.all("*", async (c) => {
     const url = new URL(c.req.url);

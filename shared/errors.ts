@@ -44,6 +44,23 @@ export class AuthenticationError extends GemrelayError {
   }
 }
 
+/** A valid credential asking for something it may not have (a model outside its allow-list). */
+export class ForbiddenError extends GemrelayError {
+  constructor(message: string) {
+    super(message, 403);
+  }
+}
+
+/** A client over its request rate; carries Gemini's RetryInfo so SDKs back off for the right time. */
+export class RateLimitError extends GemrelayError {
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+  ) {
+    super(message, 429, [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${retryAfterSeconds}s` }]);
+  }
+}
+
 /** Malformed client input. */
 export class BadRequestError extends GemrelayError {
   constructor(message: string) {

@@ -9,6 +9,7 @@ import { arrayEncoder, collectAnswer, sseEncoder } from "./gemini/encode.ts";
 import type { GeminiPath } from "./gemini/paths.ts";
 import { decodeSseData, jsonArrayEncoder } from "./gemini/sse.ts";
 import { generateContentRequestSchema, type GenerateContentRequest } from "./gemini/types.ts";
+import { resumeOverrides } from "./resume/config.ts";
 import { generate } from "./resume/generate.ts";
 import type { Background } from "./routing/pool-view.ts";
 import { sendWithFailover, type AttemptPlan } from "./routing/scheduler.ts";
@@ -16,6 +17,9 @@ import { conversationHash } from "./routing/sticky.ts";
 
 /** Client headers worth passing on; everything else stays at the worker. */
 const forwardedRequestHeaders = ["content-type", "x-goog-api-client"];
+
+/** Non-streaming answers: how many continuations were stitched into the answer. */
+const continuationsHeader = "x-gemrelay-continuations";
 
 /** Response headers the runtime manages itself or that no longer describe the body. */
 const droppedResponseHeaders = ["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"];
@@ -74,6 +78,7 @@ export async function handleNative(
   if (context.config.routing.sticky && body instanceof ArrayBuffer) stickyHash = conversationHash(body) ?? undefined;
 
   if (route.model !== null && isGenerate(route.action) && request.method === "POST" && body instanceof ArrayBuffer) {
+    let continuations = 0;
     const events = await generate(
       {
         requestId,
@@ -84,6 +89,8 @@ export async function handleNative(
         ...(identity.mode === "pass-through" ? { clientKey: identity.key } : {}),
         ...(stickyHash !== undefined ? { stickyHash } : {}),
         signal: request.signal,
+        resume: resumeOverrides(request.headers),
+        onSummary: (summary) => (continuations = summary.continuations),
       },
       context,
       background,
@@ -91,7 +98,8 @@ export async function handleNative(
     if (route.action === "generateContent") {
       const answer = await collectAnswer(events);
       if ("error" in answer) throw answer.error;
-      return Response.json(answer.response);
+      // Known only once the answer is whole, so only here: streams carry no such header.
+      return Response.json(answer.response, { headers: { [continuationsHeader]: String(continuations) } });
     }
     const sse = !arrayForm;
     return new Response(events.pipeThrough(sse ? sseEncoder() : arrayEncoder()), {

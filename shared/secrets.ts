@@ -31,10 +31,7 @@ export function maskSecret(secret: string): string {
 
 /** A strong random secret (192 bits, base64url) with a readable prefix, e.g. `sk-…`. */
 export function generateSecret(prefix: string): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(24));
-  let binary = "";
-  for (const byte of bytes) binary += String.fromCharCode(byte);
-  return prefix + btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  return prefix + base64url(crypto.getRandomValues(new Uint8Array(24)));
 }
 
 /** Splits a comma- or newline-separated list, trimming blanks and `#` comments, de-duplicated. */
@@ -45,4 +42,24 @@ export function splitList(value: string | undefined | null): string[] {
     .map((item) => item.trim())
     .filter((item) => item.length > 0 && !item.startsWith("#"));
   return [...new Set(items)];
+}
+
+/** Bytes as base64url without padding (URL- and cookie-safe). */
+export function base64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The bytes of a base64url string; throws on characters outside the alphabet. */
+export function fromBase64url(value: string): Uint8Array<ArrayBuffer> {
+  if (!/^[A-Za-z0-9_-]*$/.test(value)) throw new TypeError("not base64url");
+  const binary = atob(value.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (value.length % 4)) % 4));
+  return Uint8Array.from(binary, (character) => character.charCodeAt(0));
+}
+
+/** SHA-256 of a text as lowercase hex. */
+export async function sha256Hex(value: string): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
+  return Array.from(digest, (byte) => byte.toString(16).padStart(2, "0")).join("");
 }

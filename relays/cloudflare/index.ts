@@ -8,7 +8,9 @@ import { readWorkerConfig } from "../../shared/config/env.ts";
 import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egress.ts";
 import { GemrelayError, SetupError, geminiErrorResponse } from "../../shared/errors.ts";
 import { dispatchStoreCall, remoteStore, type StoreMethod } from "../../shared/store/remote.ts";
+import { openSealedStore } from "../../shared/store/sealed.ts";
 import { SqlStore } from "../../shared/store/sql.ts";
+import type { Store } from "../../shared/store/store.ts";
 import { durableObjectSqlExecutor } from "./sql-executor.ts";
 
 /** The POOL binding as this worker uses it: RPC to PoolState.call. */
@@ -24,20 +26,25 @@ interface Env extends Record<string, unknown> {
 /** The per-request context Cloudflare passes (Hono's ExecutionContext type describes it). */
 type ExecutionContextLike = Parameters<ReturnType<typeof createApp>["fetch"]>[2];
 
-/** The SQLite Durable Object holding keys, cooldowns and counters for every isolate. */
+/** The SQLite Durable Object holding keys, cooldowns, counters and usage for every isolate. */
 export class PoolState extends DurableObject<Env> {
-  private readonly store: SqlStore;
+  private readonly store: Promise<Store>;
 
   constructor(ctx: DurableObjectStateLike, env: Env) {
     super(ctx, env);
-    this.store = new SqlStore(durableObjectSqlExecutor(ctx.storage.sql, ctx.storage));
-    const seed = readWorkerConfig(env).poolKeys;
-    void ctx.blockConcurrencyWhile(async () => void (await this.store.addKeys(seed, Date.now())));
+    const config = readWorkerConfig(env);
+    const database = new SqlStore(durableObjectSqlExecutor(ctx.storage.sql, ctx.storage));
+    // Pool keys are sealed here, where they are stored, when ENCRYPTION_KEY is set.
+    this.store = openSealedStore(database, config.admin.encryptionKey).then(async (store) => {
+      await store.addKeys(config.poolKeys, Date.now());
+      return store;
+    });
+    void ctx.blockConcurrencyWhile(() => this.store);
   }
 
   /** RPC: one Store call from a worker isolate. */
-  call(method: StoreMethod, args: unknown[]): Promise<unknown> {
-    return dispatchStoreCall(this.store, method, args);
+  async call(method: StoreMethod, args: unknown[]): Promise<unknown> {
+    return dispatchStoreCall(await this.store, method, args);
   }
 }
 

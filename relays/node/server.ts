@@ -6,6 +6,7 @@ import { createApp } from "../../shared/app.ts";
 import { readWorkerConfig } from "../../shared/config/env.ts";
 import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egress.ts";
 import { completeSecrets, readKeysFile } from "./bootstrap.ts";
+import { openSealedStore } from "../../shared/store/sealed.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
 
 /** A running self-host server. */
@@ -19,15 +20,18 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
   const dataDir = resolve(env.DATA_DIR ?? "data");
   const config = readWorkerConfig(completeSecrets(env, dataDir, print));
   if (config.relays.length > 0 && !config.relayToken) throw new Error("RELAY_URLS is set but RELAY_TOKEN is not: set the relay hop secret.");
-  const { store, close: closeStore } = openSqliteStore(join(dataDir, "gemrelay.sqlite"));
+  const { store: database, close: closeStore } = openSqliteStore(join(dataDir, "gemrelay.sqlite"));
+  // Pool keys sealed at rest when ENCRYPTION_KEY is set (keys stored in clear before are sealed now).
+  const store = await openSealedStore(database, config.admin.encryptionKey);
   const keysFile = resolve(env.KEYS_FILE ?? "keys.txt");
-  await store.addKeys([...config.poolKeys, ...readKeysFile(keysFile)], Date.now());
+  const configuredKeys = async () => [...config.poolKeys, ...readKeysFile(keysFile)];
+  await store.addKeys(await configuredKeys(), Date.now());
 
   const egresses =
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight))
       : [inProcessEgress(config.upstream)];
-  const app = createApp({ config, store, egresses, platform: "node" });
+  const app = createApp({ config, store, egresses, platform: "node", reloadKeys: configuredKeys });
 
   const port = Number(env.PORT ?? 8787);
   const hostname = env.HOST ?? "0.0.0.0";

@@ -27,6 +27,9 @@ export function openSqliteStore(file: string): SqliteStoreHandle {
     db.pragma("busy_timeout = 5000");
     // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
     db.pragma("synchronous = NORMAL");
+    // Deleted and replaced rows are zeroed, so a key removed (or sealed under ENCRYPTION_KEY)
+    // does not linger in free pages of the file.
+    db.pragma("secure_delete = ON");
     return { store: new SqlStore(betterSqliteExecutor(db)), close: () => db.close() };
   } catch (error) {
     db.close();

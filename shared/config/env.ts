@@ -1,8 +1,13 @@
 import { z } from "zod";
+import { readAdminConfig, type AdminConfig } from "../admin/config.ts";
+import { readOpenAiConfig, type OpenAiConfig } from "../openai/config.ts";
+import { readResumePolicy } from "../resume/config.ts";
+import type { ResumePolicy } from "../resume/policy.ts";
 import type { CircuitPolicy } from "../routing/relay-health.ts";
 import { strategyNames, type StrategyName } from "../routing/strategy.ts";
 import { splitList } from "../secrets.ts";
 
+import { presentVariables } from "./variables.ts";
 import { defaultUpstream } from "./upstream.ts";
 
 export { defaultUpstream };
@@ -73,6 +78,12 @@ export interface WorkerConfig {
   passThrough: PassThroughMode;
   /** Base URL the in-process egress calls. */
   upstream: string;
+  /** The OpenAI-compatible routes (OPENAI_* variables). */
+  openai: OpenAiConfig;
+  /** Admin API, usage and access keys (ENCRYPTION_KEY, USAGE_*, …). */
+  admin: AdminConfig;
+  /** Resume of truncated answers (RESUME_* variables). */
+  resume: ResumePolicy;
 }
 
 /**
@@ -80,12 +91,7 @@ export interface WorkerConfig {
  * is malformed (for example a RELAY_URLS entry that is not a URL).
  */
 export function readWorkerConfig(environment: Record<string, unknown>): WorkerConfig {
-  const pick: Record<string, unknown> = {};
-  for (const name of Object.keys(environmentSchema.shape)) {
-    const value = environment[name];
-    if (typeof value === "string" && value.trim() !== "") pick[name] = value.trim();
-  }
-  const env = environmentSchema.parse(pick);
+  const env = environmentSchema.parse(presentVariables(environment, environmentSchema));
   const relays = splitList(env.RELAY_URLS).map((entry, index) => {
     const [url = "", fragment = ""] = entry.split("#");
     if (!z.url().safeParse(url).success) throw new Error(`RELAY_URLS[${index}] is not a URL`);
@@ -109,5 +115,8 @@ export function readWorkerConfig(environment: Record<string, unknown>): WorkerCo
     poolRefreshMs: env.POOL_REFRESH_MS,
     passThrough: env.PASSTHROUGH,
     upstream: (env.GEMINI_UPSTREAM ?? defaultUpstream).replace(/\/+$/, ""),
+    openai: readOpenAiConfig(environment),
+    admin: readAdminConfig(environment),
+    resume: readResumePolicy(environment),
   };
 }

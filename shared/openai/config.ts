@@ -4,6 +4,7 @@
  * and the body size limit.
  */
 import { z } from "zod";
+import { presentVariables } from "../config/variables.ts";
 import { splitList } from "../secrets.ts";
 
 /** Default largest request body: Gemini's own limit for inline data in one request is 20 MB. */
@@ -43,12 +44,7 @@ function parseAliases(text: string | undefined): Map<string, string> {
 
 /** Reads the OpenAI settings; throws naming the variable when one is malformed. */
 export function readOpenAiConfig(environment: Record<string, unknown>): OpenAiConfig {
-  const pick: Record<string, string> = {};
-  for (const name of Object.keys(environmentSchema.shape)) {
-    const value = environment[name];
-    if (typeof value === "string" && value.trim() !== "") pick[name] = value.trim();
-  }
-  const env = environmentSchema.parse(pick);
+  const env = environmentSchema.parse(presentVariables(environment, environmentSchema));
   return {
     modelAliases: parseAliases(env.OPENAI_MODEL_ALIASES),
     imageHosts: splitList(env.OPENAI_IMAGE_URL_ALLOWLIST).map((host) => host.toLowerCase()),

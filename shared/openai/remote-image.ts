@@ -32,7 +32,8 @@ function internalIpv4([a = 0, b = 0]: number[]): boolean {
  */
 export function isInternalHost(hostname: string): boolean {
   const host = hostname.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
-  if (internalNames.test(host) || !host.includes(".") && !host.includes(":")) return true;
+  // A single-label name ("intranet") resolves through the local search domain: internal.
+  if (internalNames.test(host) || (!host.includes(".") && !host.includes(":"))) return true;
   const octets = ipv4Octets(host);
   if (octets) return internalIpv4(octets);
   if (!host.includes(":")) return false;

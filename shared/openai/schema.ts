@@ -8,6 +8,17 @@ import { z } from "zod";
 
 const nullish = <Schema extends z.ZodType>(schema: Schema) => schema.nullish();
 
+/** An error message for a missing field; other problems keep zod's own message (e.g. "expected array"). */
+export function requiredOr(message: string): (issue: { input: unknown }) => string | undefined {
+  return (issue) => (issue.input === undefined ? message : undefined);
+}
+
+/** The discriminating field of an object zod could not match, for the error message (zod hands over the whole object). */
+function discriminator(input: unknown, field: string): string {
+  const value: unknown = typeof input === "object" && input !== null ? Reflect.get(input, field) : input;
+  return value === undefined ? "(missing)" : JSON.stringify(value);
+}
+
 /** `{"type": "text", "text": …}` */
 const textPart = z.looseObject({ type: z.literal("text"), text: z.string() });
 
@@ -36,7 +47,7 @@ const partTypes = ["text", "image_url", "input_audio", "file", "refusal"];
 
 /** Any content part of a message. */
 export const contentPartSchema = z.discriminatedUnion("type", [textPart, imagePart, audioPart, filePart, refusalPart], {
-  error: (issue) => (issue.code === "invalid_union" ? `unsupported content part type ${JSON.stringify(issue.input)}; expected one of ${partTypes.join(", ")}` : undefined),
+  error: (issue) => (issue.code === "invalid_union" ? `unsupported content part type ${discriminator(issue.input, "type")}; expected one of ${partTypes.join(", ")}` : undefined),
 });
 export type ContentPart = z.infer<typeof contentPartSchema>;
 
@@ -71,7 +82,7 @@ const roles = ["system", "developer", "user", "assistant", "tool", "function"];
 /** One message of the conversation. */
 export const messageSchema = z.discriminatedUnion("role", [systemMessage, developerMessage, userMessage, assistantMessage, toolMessage, functionMessage], {
   error: (issue) =>
-    issue.code === "invalid_union" ? `unknown role ${JSON.stringify(issue.input)}; expected one of ${roles.join(", ")}` : undefined,
+    issue.code === "invalid_union" ? `unknown role ${discriminator(issue.input, "role")}; expected one of ${roles.join(", ")}` : undefined,
 });
 export type Message = z.infer<typeof messageSchema>;
 
@@ -129,8 +140,8 @@ export type ReasoningEffort = (typeof reasoningEfforts)[number];
 
 /** The chat completion request. */
 export const chatRequestSchema = z.looseObject({
-  model: z.string({ error: "model is required: the Gemini model id (or an alias from OPENAI_MODEL_ALIASES)" }).min(1, "model must not be empty"),
-  messages: z.array(messageSchema, { error: "messages is required: an array of messages" }).min(1, "messages must contain at least one message"),
+  model: z.string({ error: requiredOr("model is required: the Gemini model id (or an alias from OPENAI_MODEL_ALIASES)") }).min(1, "model must not be empty"),
+  messages: z.array(messageSchema, { error: requiredOr("messages is required: an array of messages") }).min(1, "messages must contain at least one message"),
   stream: nullish(z.boolean()),
   stream_options: nullish(z.looseObject({ include_usage: nullish(z.boolean()) })),
   max_tokens: nullish(z.number().int().positive()),

@@ -1,14 +1,17 @@
 /**
  * The seam between the client protocols (Gemini native, OpenAI) and the upstream: one call that
  * turns a generate request into a stream of Gemini answer events. Upstream is always called with
- * `streamGenerateContent?alt=sse`; routing and failover apply to every attempt.
+ * `streamGenerateContent?alt=sse`; routing and failover apply to every attempt, and truncated
+ * answers are resumed inside the same stream (session.ts).
  */
 import type { AppContext } from "../app.ts";
-import { GemrelayError, UpstreamResponseError } from "../errors.ts";
-import { decodeSseData } from "../gemini/sse.ts";
-import { generateContentResponseSchema, type GenerateContentRequest, type GenerateContentResponse } from "../gemini/types.ts";
+import { GemrelayError } from "../errors.ts";
+import type { GenerateContentRequest, GenerateContentResponse } from "../gemini/types.ts";
 import type { Background } from "../routing/pool-view.ts";
-import { sendWithFailover } from "../routing/scheduler.ts";
+import type { ResumePolicy } from "./policy.ts";
+import { ResumeSession } from "./session.ts";
+import type { ResumeSummary } from "./stats.ts";
+import { observeUsage } from "../usage/trace.ts";
 
 /** A generate request, independent of the protocol the client spoke. */
 export interface GenerateCall {
@@ -24,6 +27,10 @@ export interface GenerateCall {
   clientKey?: string;
   stickyHash?: number;
   signal?: AbortSignal;
+  /** This request's resume settings over the configured policy (see resumeOverrides). */
+  resume?: Partial<ResumePolicy>;
+  /** Called once when the answer has ended, with how it was resumed (e.g. for a response header). */
+  onSummary?: (summary: ResumeSummary) => void;
 }
 
 /** What the client stream carries, in order. */
@@ -38,44 +45,34 @@ export type GenerateEvent =
 /**
  * Sends `call` upstream and returns its events. Throws a GemrelayError before anything is
  * streamed when no attempt succeeds (the caller answers with a status line); after that, failures
- * arrive as a final `error` event.
+ * arrive as a final `error` event. A truncated answer is continued inside the stream.
  */
 export async function generate(call: GenerateCall, context: AppContext, background: Background): Promise<ReadableStream<GenerateEvent>> {
-  const headers = new Headers(call.headers);
-  headers.set("content-type", "application/json");
-  const plan = {
-    requestId: call.requestId,
-    model: call.model,
-    method: "POST",
-    pathAndQuery: `/${call.apiVersion}/models/${encodeURIComponent(call.model)}:streamGenerateContent?alt=sse`,
-    headers,
-    body: new TextEncoder().encode(JSON.stringify(call.body)).buffer as ArrayBuffer,
-    ...(call.clientKey ? { clientKey: call.clientKey } : {}),
-    ...(call.stickyHash !== undefined ? { stickyHash: call.stickyHash } : {}),
-    ...(call.signal ? { signal: call.signal } : {}),
-  };
-  const { response } = await sendWithFailover(plan, context, background);
-  if (!response.ok) throw new UpstreamResponseError(await response.text(), response.status, response.headers);
-  if (!response.body) throw new GemrelayError("Gemini answered without a body.", 502);
-  const reader = decodeSseData(response.body).getReader();
-  return new ReadableStream<GenerateEvent>({
-    async pull(controller) {
-      try {
-        const next = await reader.read();
-        if (next.done) return controller.close();
-        const parsed = generateContentResponseSchema.safeParse(JSON.parse(next.value));
-        if (!parsed.success) {
-          controller.enqueue({ kind: "error", error: new GemrelayError("Gemini sent an unreadable chunk.", 502) });
-          return controller.close();
+  const observe = observeUsage(call);
+  const session = new ResumeSession(call, context, background);
+  await session.open();
+  const events = session.events();
+  // The usage hook (usage/trace.ts): tokens and in-band errors of traced client requests.
+  return observe(new ReadableStream<GenerateEvent>(
+    {
+      async pull(controller) {
+        try {
+          const next = await events.next();
+          if (next.done) controller.close();
+          else controller.enqueue(next.value);
+        } catch (error) {
+          // A bug must still end the stream with a clear signal, never a silent close.
+          context.log({ level: "error", event: "resume.failed", requestId: call.requestId, message: error instanceof Error ? error.message : String(error) });
+          controller.enqueue({ kind: "error", error: new GemrelayError("gemrelay failed while streaming the answer.", 500) });
+          controller.close();
         }
-        controller.enqueue({ kind: "chunk", data: next.value, response: parsed.data });
-      } catch (error) {
-        controller.enqueue({ kind: "error", error: new GemrelayError(`The upstream stream failed: ${error instanceof Error ? error.message : String(error)}`, 502) });
-        controller.close();
-      }
+      },
+      cancel() {
+        session.cancel();
+        void events.return(undefined).catch(() => undefined);
+      },
     },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+    // Pull only when the client reads: each event is produced when it can be delivered.
+    { highWaterMark: 0 },
+  ));
 }

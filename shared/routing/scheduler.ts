@@ -10,6 +10,7 @@ import { GemrelayError, SetupError, UpstreamUnavailableError } from "../errors.t
 import { classifyFailure, type Classification } from "../gemini/classify.ts";
 import { maskSecret } from "../secrets.ts";
 import type { PoolSnapshot } from "../store/store.ts";
+import { traceOf } from "../usage/trace.ts";
 import type { Background } from "./pool-view.ts";
 
 /** One request to send, independent of which key and egress carry it. */
@@ -27,7 +28,13 @@ export interface AttemptPlan {
   clientKey?: string;
   /** Sticky routing: a hash of the conversation start. */
   stickyHash?: number;
+  /**
+   * The client request's signal (or one derived from it, with the same `requestId`): the request's
+   * trace (usage, model allow-list) is found through it, see usage/trace.ts.
+   */
   signal?: AbortSignal;
+  /** Fewer attempts than the routing policy allows (key checks: one retry on another relay). */
+  maxAttempts?: number;
 }
 
 /** The upstream answer that will reach the client, with what carried it. */
@@ -92,7 +99,10 @@ function backoff(attempt: number, signal: AbortSignal | undefined): Promise<void
 export async function sendWithFailover(plan: AttemptPlan, context: AppContext, background: Background): Promise<AttemptResult> {
   const started = context.clock();
   const policy = context.config.routing;
-  const maxAttempts = plan.body instanceof ReadableStream ? 1 : policy.maxAttempts;
+  const maxAttempts = plan.body instanceof ReadableStream ? 1 : (plan.maxAttempts ?? policy.maxAttempts);
+  const trace = traceOf(plan);
+  // Refuses models outside the access key's allow-list before any attempt (403).
+  trace?.upstreamCall(plan.model, plan.pathAndQuery);
   const triedKeys = new Set<string>();
   const faultedEgresses = new Set<string>();
   let last: { status: number; text: string; headers: Headers; verdict: Classification; key: string; egress: Egress } | null = null;
@@ -125,6 +135,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
       context.relayHealth.failure(egress.id, "connect", false);
       faultedEgresses.add(egress.id);
       context.log({ ...entry, status: 0, class: "relay-fault", latencyMs: context.clock() - attemptStarted });
+      trace?.attempted({ key, relay: egress.id, status: 0, kind: "relay-fault", reason: "connect" });
       continue;
     }
     const latencyMs = context.clock() - attemptStarted;
@@ -132,12 +143,14 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
       context.relayHealth.success(egress.id, latencyMs);
       if (!plan.clientKey) context.pool.report({ key, at: attemptStarted, ok: true }, background);
       context.log({ ...entry, status: response.status, class: "ok", latencyMs });
+      trace?.attempted({ key, relay: egress.id, status: response.status, kind: "ok" });
       return { response, key, egress, attempts: attempt };
     }
 
     const text = await response.text();
     const verdict: Classification = classifyFailure(response.status, text, response.headers.has("x-gemrelay-fault"), context.clock());
     context.log({ ...entry, status: response.status, class: verdict.kind, reason: verdict.reason, latencyMs });
+    trace?.attempted({ key, relay: egress.id, status: response.status, kind: verdict.kind, reason: verdict.reason });
     last = { status: response.status, text, headers: response.headers, verdict, key, egress };
     const error = `${verdict.kind}: ${verdict.reason} (HTTP ${response.status})`;
     switch (verdict.kind) {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { decodeSseData, encodeSseEvent, jsonArrayEncoder } from "../../shared/gemini/sse.ts";
 import { fixture } from "../helpers/fixtures.ts";
+import { seededRandom as random } from "../helpers/random.ts";
 
 const sseFixtures = [
   "gemini_sse_long_text_first_and_last_events.sse",
@@ -16,17 +17,6 @@ function expectedPayloads(text: string): string[] {
     .split(/\r?\n/)
     .filter((line) => line.startsWith("data: "))
     .map((line) => line.slice("data: ".length));
-}
-
-/** Deterministic PRNG (mulberry32) so a failing split can be reproduced from its seed. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /** A byte stream of `bytes` cut at random points (also inside multi-byte characters and CRLFs). */

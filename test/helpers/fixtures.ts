@@ -10,3 +10,11 @@ export function fixture(name: string): string {
   while (lines.length > 0 && /^\s*(\/\/|#)/.test(lines[0] ?? "")) lines.shift();
   return lines.join("\n");
 }
+
+/** The `data:` payloads of an SSE fixture, parsed; works for blank-line and one-event-per-line layouts alike. */
+export function fixtureEvents(name: string): unknown[] {
+  return fixture(name)
+    .split(/\r?\n/)
+    .filter((line) => line.startsWith("data: {") || line.startsWith("data: [{"))
+    .map((line) => JSON.parse(line.slice("data: ".length)) as unknown);
+}

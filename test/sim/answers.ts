@@ -2,11 +2,21 @@
  * What the simulated model says: answer and thought text for a request, plus a helper that
  * behaves like a model asked to continue a cut answer.
  */
-import { lastUserText, trailingModelText } from "./content.ts";
+import { generationConfigOf, lastUserText, trailingModelText } from "./content.ts";
+import { sampleJson } from "./json-sample.ts";
 import type { AnswerFunction, RecordedRequest } from "./types.ts";
 
-/** The default answer: `Echo: ${lastUserText}`. */
-export const echoAnswer: AnswerFunction = (request) => `Echo: ${lastUserText(request.body)}`;
+/**
+ * The default answer: `Echo: ${lastUserText}`; for JSON output (`responseMimeType:
+ * application/json`) a JSON value following `responseJsonSchema` or `responseSchema`, or
+ * `{"echo": lastUserText}` without a schema.
+ */
+export const echoAnswer: AnswerFunction = (request) => {
+  const config = generationConfigOf(request.body);
+  if (config.responseMimeType !== "application/json") return `Echo: ${lastUserText(request.body)}`;
+  const schema = config.responseJsonSchema ?? config.responseSchema;
+  return JSON.stringify(schema === undefined ? { echo: lastUserText(request.body) } : sampleJson(schema));
+};
 
 /** The default thought text (shown only with includeThoughts, billed always). */
 export function defaultThoughts(request: RecordedRequest): string {
@@ -18,6 +28,8 @@ export function defaultThoughts(request: RecordedRequest): string {
 export interface ContinuingOptions {
   /** Characters before the seam that the model repeats when continuing (overlap to be removed by the resume logic). */
   repeat?: number;
+  /** Text the model puts before a continuation ("Continuing from where I left off:\n"), as models asked with a user turn do. */
+  preamble?: string;
 }
 
 /**
@@ -31,6 +43,6 @@ export function continuingAnswer(full: string | AnswerFunction, options: Continu
     const partial = trailingModelText(request.body);
     if (partial === null || partial.length === 0 || !text.startsWith(partial)) return text;
     const start = Math.max(0, partial.length - (options.repeat ?? 0));
-    return text.slice(start);
+    return (options.preamble ?? "") + text.slice(start);
   };
 }

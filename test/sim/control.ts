@@ -46,6 +46,7 @@ const actionSchema = z.enum([
   "batchEmbedContents",
   "models.list",
   "models.get",
+  "openai",
   "other",
 ] as const satisfies readonly Action[]);
 
@@ -65,7 +66,13 @@ export const faultSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("finish"), reason: z.string(), afterChars: z.number().int().nonnegative().optional(), message: z.string().optional(), ...modifiers }),
   z.object({ kind: z.literal("block"), reason: z.string(), ...modifiers }),
   z.object({ kind: z.literal("first-byte-delay"), ms: z.number().nonnegative(), afterHeaders: z.boolean().optional(), ...modifiers }),
-  z.object({ kind: z.literal("function-call"), name: z.string(), args: z.record(z.string(), z.unknown()), ...modifiers }),
+  z.object({
+    kind: z.literal("function-call"),
+    name: z.string(),
+    args: z.record(z.string(), z.unknown()),
+    parallel: z.array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()) })).optional(),
+    ...modifiers,
+  }),
   z.object({ kind: z.literal("hangup"), ...modifiers }),
   z.object({ kind: z.literal("pace"), ...modifiers }),
 ]);

@@ -5,6 +5,7 @@
 import type { ServerResponse } from "node:http";
 import { contentsOf, estimateTokens, maxOutputTokensOf, promptText, thinkingRequestOf } from "./content.ts";
 import { googleError, missingFieldError, missingThoughtSignatureError, overloadedError, type HttpAnswer } from "./errors.ts";
+import type { EventGate } from "./gate.ts";
 import { buildStream, firstCharacters, inStreamOverload, mergeStream, type GenerationInput } from "./generation.ts";
 import { isRecord, prettyGoogleJson } from "./json.ts";
 import { isGemini3, type SimulatedModel } from "./models.ts";
@@ -23,6 +24,8 @@ export interface GenerateContext {
   intervalMs: number;
   answer: AnswerFunction;
   thoughts: AnswerFunction;
+  /** Holds each event until released (see gate.ts). */
+  gate?: EventGate | null;
 }
 
 /** A 400 for a request Gemini would reject before generating, or null. */
@@ -99,7 +102,9 @@ async function streamAnswer(context: GenerateContext, input: GenerationInput, fo
   if (fault?.kind === "first-byte-delay" && fault.afterHeaders === true && !(await sleep(fault.ms, signal))) return;
   for (const [index, event] of script.events.entries()) {
     if (index > 0 && !(await sleep(intervalMs, signal))) return;
+    if (context.gate && !(await context.gate.pass(signal))) return;
     if (!(await write(res, encoder.event(event), signal))) return;
+    context.gate?.record(event);
   }
   await finish(res, signal, script.ending, encoder.end());
 }

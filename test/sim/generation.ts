@@ -10,7 +10,7 @@ import { estimateTokens } from "./content.ts";
 import malformedCapture from "./fixtures/gemini_nonstream_MALFORMED_FUNCTION_CALL.json" with { type: "json" };
 import { isRecord } from "./json.ts";
 import { isGemini3 } from "./models.ts";
-import type { Fault } from "./types.ts";
+import type { Fault, FunctionCallSpec } from "./types.ts";
 
 /** Everything needed to script one answer. */
 export interface GenerationInput {
@@ -140,7 +140,8 @@ interface Shape {
   /** Extra event after the text (error-in-stream). */
   trailingEvent?: Record<string, unknown>;
   emptyStop?: "no-parts" | "empty-text";
-  functionCall?: { name: string; args: Record<string, unknown> };
+  /** The calls of one step, the first signed. */
+  functionCalls?: FunctionCallSpec[];
 }
 
 /** The streamed form of an answer. */
@@ -170,13 +171,11 @@ export function buildStream(input: GenerationInput): StreamScript {
   const signature = visibleThoughts.length > 0 ? newThoughtSignature() : null;
   if (shape.emptyStop) {
     builder.pushRaw(emptyCandidateChunk(builder, shape.emptyStop === "empty-text" ? [{ text: "" }] : [], input.model));
-  } else if (shape.functionCall) {
+  } else if (shape.functionCalls) {
     pushText(builder, splitText(shape.text, input.chunkChars), signature, null);
-    builder.addCandidateTokens(estimateTokens(JSON.stringify(shape.functionCall)));
-    builder.push([{ functionCall: shape.functionCall, thoughtSignature: newThoughtSignature() }], {
-      finishReason: "STOP",
-      finishMessage: functionCallMessage,
-    });
+    for (const call of shape.functionCalls) builder.addCandidateTokens(estimateTokens(JSON.stringify(call)));
+    const parts = shape.functionCalls.map((call, index) => (index === 0 ? { functionCall: call, thoughtSignature: newThoughtSignature() } : { functionCall: call }));
+    builder.push(parts, { finishReason: "STOP", finishMessage: functionCallMessage });
   } else {
     pushText(builder, splitText(shape.text, input.chunkChars), signature, finishOf(shape), isGemini3(input.model));
   }
@@ -250,7 +249,7 @@ function shapeFor(fault: Fault | null, answer: string, naturalFinish: string): S
         text: fault.text ?? "",
         finishReason: "STOP",
         ending: "end",
-        functionCall: { name: fault.name, args: fault.args },
+        functionCalls: [{ name: fault.name, args: fault.args }, ...(fault.parallel ?? [])],
       };
     default:
       return { text: answer, finishReason: naturalFinish, ending: "end" };

@@ -31,6 +31,7 @@ export function splitHop(path: string): { hop: string | null; path: string } {
 
 /** Maps a path to a Gemini action. */
 export function route(method: string, path: string): Route {
+  if (path.startsWith("/v1beta/openai/")) return { apiVersion: "v1beta", model: null, action: "openai" };
   const match = /^\/(v1beta|v1|v1alpha)\/models(?:\/([^/:]+)(?::([A-Za-z]+))?)?\/?$/.exec(path);
   if (!match) return { apiVersion: null, model: null, action: "other" };
   const apiVersion = match[1] ?? null;
@@ -94,7 +95,10 @@ export function recordRequest(req: IncomingMessage, rawBody: string, id: number,
   const method = req.method ?? "GET";
   const headers = flatHeaders(req);
   const parsed = parseJsonBody(rawBody);
-  const { apiVersion, model, action } = route(method, path);
+  const { apiVersion, model: pathModel, action } = route(method, path);
+  // Gemini's OpenAI-compatible endpoint names the model in the body.
+  const bodyModel = action === "openai" && parsed !== null && typeof parsed === "object" && "model" in parsed ? parsed.model : null;
+  const model = typeof bodyModel === "string" ? stripModelsPrefix(bodyModel) : pathModel;
   return {
     id,
     method,

@@ -20,6 +20,8 @@ import {
   type HttpAnswer,
 } from "./errors.ts";
 import { FaultQueue } from "./faults.ts";
+import { EventGate } from "./gate.ts";
+import { answerOpenAiCompat, compatError } from "./openai-compat.ts";
 import { answerGenerate, validateGenerateRequest } from "./generate.ts";
 import { KeyRegistry, type KeyVerdict } from "./keys.ts";
 import { findModel, isGenerative, listModelsPage, modelResource, type SimulatedModel } from "./models.ts";
@@ -62,6 +64,7 @@ export class GeminiSimulator implements SimulatorControl {
   #thoughts: AnswerFunction = defaultThoughts;
   #sequence = 0;
   #closed: Promise<void> | null = null;
+  #gate: EventGate | null = null;
   readonly #arrivalListeners = new Set<(request: RecordedRequest) => void>();
 
   private constructor(server: Server, url: string, options: SimulatorOptions) {
@@ -203,13 +206,14 @@ export class GeminiSimulator implements SimulatorControl {
     });
   }
 
-  /** Forgets requests, faults, counts, hop behaviours and the answer and thought functions; keeps keys unless `keys: true`. */
+  /** Forgets requests, faults, counts, hop behaviours, the answer and thought functions and a pending event gate; keeps keys unless `keys: true`. */
   reset(options: { keys?: boolean } = {}): void {
     this.requests.length = 0;
     this.#faults.clear();
     this.#answer = echoAnswer;
     this.#thoughts = defaultThoughts;
     this.#keys.reset(options.keys === true);
+    this.#gate = null;
   }
 
   /** Stops listening, ends stalled and paced streams and destroys every open socket. Idempotent. */
@@ -242,6 +246,7 @@ export class GeminiSimulator implements SimulatorControl {
   async #respond(recorded: RecordedRequest, res: ServerResponse, signal: AbortSignal): Promise<void> {
     if (recorded.action === "other") return sendAnswer(res, recorded, htmlNotFound(recorded.path));
     const refusal = this.#refusal(recorded, this.#keys.authenticate(recorded.key, recorded.model, recorded.hop));
+    if (recorded.action === "openai") return this.#respondOpenAiCompat(recorded, res, signal, refusal);
     if (refusal) return sendAnswer(res, recorded, refusal);
     const model = recorded.model === null ? undefined : findModel(recorded.model);
     if (recorded.action === "models.list" || recorded.action === "models.get") return this.#respondModels(recorded, res, signal, model);
@@ -249,6 +254,18 @@ export class GeminiSimulator implements SimulatorControl {
       return sendAnswer(res, recorded, modelNotFoundError(recorded.model ?? "", recorded.apiVersion ?? "v1beta", recorded.action));
     }
     return this.#respondModelAction(recorded, res, signal, model);
+  }
+
+  /** Gemini's OpenAI-compatible endpoint: key refusals and faults as there (array-wrapped errors), then a minimal answer. */
+  async #respondOpenAiCompat(recorded: RecordedRequest, res: ServerResponse, signal: AbortSignal, refusal: HttpAnswer | null): Promise<void> {
+    if (refusal) return sendAnswer(res, recorded, compatError(refusal));
+    const fault = this.#takeFault(recorded, recorded.model);
+    if (fault?.kind === "http-error") {
+      const answer = fault.body === undefined ? defaultErrorForStatus(fault.status, recorded.model ?? "") : { status: fault.status, body: fault.body };
+      return sendAnswer(res, recorded, compatError(answer));
+    }
+    if (!(await this.#preamble(recorded, res, signal, fault, recorded.model ?? ""))) return;
+    return answerOpenAiCompat(recorded, res, signal, this.chunkChars);
   }
 
   /** `models.list` and `models.get`. */
@@ -287,7 +304,23 @@ export class GeminiSimulator implements SimulatorControl {
       intervalMs: this.intervalMs,
       answer: this.#answer,
       thoughts: this.#thoughts,
+      gate: recorded.action === "streamGenerateContent" ? this.#takeGate() : null,
     });
+  }
+
+  /**
+   * Holds the next streamed generate answer before each of its events until the returned gate
+   * releases them, and records what was written (gate.ts).
+   */
+  gateNextStream(): EventGate {
+    this.#gate = new EventGate();
+    return this.#gate;
+  }
+
+  #takeGate(): EventGate | null {
+    const gate = this.#gate;
+    this.#gate = null;
+    return gate;
   }
 
   /** The next queued fault matching this request, recorded on it. */

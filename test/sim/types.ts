@@ -45,7 +45,7 @@ export interface BehaviourScope {
   retryDelay?: string;
 }
 
-/** What the simulator calls an incoming request (Gemini method name, or `models.list`/`models.get`). */
+/** What the simulator calls an incoming request (Gemini method name, `models.list`/`models.get`, or `openai` for Gemini's OpenAI-compatible endpoint under `/v1beta/openai/`). */
 export type Action =
   | "generateContent"
   | "streamGenerateContent"
@@ -54,6 +54,7 @@ export type Action =
   | "batchEmbedContents"
   | "models.list"
   | "models.get"
+  | "openai"
   | "other";
 
 /** Actions that consume a model's quota (counted per key, subject to 429 behaviours). */
@@ -111,6 +112,12 @@ export interface FaultModifiers {
   text?: string;
 }
 
+/** One function call the simulated model makes. */
+export interface FunctionCallSpec {
+  name: string;
+  args: Record<string, unknown>;
+}
+
 /** The fault kinds; see {@link Fault}. */
 export type FaultKind =
   /** Visible text stops after `afterChars` answer characters. close = clean end without finishReason; reset = socket destroyed; stall = nothing more is sent until the client aborts or the simulator closes. */
@@ -129,8 +136,11 @@ export type FaultKind =
   | { kind: "block"; reason: string }
   /** Wait `ms` before the status line (or, with `afterHeaders`, between the headers and the first event), then answer normally. */
   | { kind: "first-byte-delay"; ms: number; afterHeaders?: boolean }
-  /** Answer with a functionCall part carrying a thoughtSignature (after `text`, if given). */
-  | { kind: "function-call"; name: string; args: Record<string, unknown> }
+  /**
+   * Answer with a functionCall part carrying a thoughtSignature (after `text`, if given); `parallel`
+   * adds more calls to the same step, unsigned, as Gemini signs only the first call of a step.
+   */
+  | { kind: "function-call"; name: string; args: Record<string, unknown>; parallel?: FunctionCallSpec[] }
   /** Destroy the connection without sending anything. */
   | { kind: "hangup" }
   /** A normal answer; useful with `intervalMs` or `text`. */

@@ -4,7 +4,60 @@
  */
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { AccessKeyRecord, RequestLogEntry, UsageDelta } from "../../shared/store/records.ts";
 import type { Cooldown, PoolKey, Store } from "../../shared/store/store.ts";
+
+/** An access key record with defaults for the fields a test does not care about. */
+function accessKey(id: string, overrides: Partial<AccessKeyRecord> = {}): AccessKeyRecord {
+  return {
+    id,
+    hash: `hash-of-${id}`,
+    name: `name ${id}`,
+    hint: "sk-t…xyz",
+    createdAt: 1,
+    expiresAt: null,
+    models: [],
+    requestsPerMinute: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+/** A usage delta with zero counters unless given. */
+function usage(day: string, dimensions: Partial<UsageDelta> = {}): UsageDelta {
+  return {
+    day,
+    accessKey: "env",
+    poolKey: "p1",
+    model: "gemini-2.5-flash",
+    requests: 1,
+    errors: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    thoughtTokens: 0,
+    resumes: 0,
+    ...dimensions,
+  };
+}
+
+/** A request log entry at `at`. */
+function logged(at: number, overrides: Partial<RequestLogEntry> = {}): RequestLogEntry {
+  return {
+    at,
+    accessKey: "env",
+    model: "gemini-2.5-flash",
+    poolKey: "AIza…abc",
+    relay: "direct",
+    status: 200,
+    latencyMs: 12,
+    attempts: 1,
+    resumes: 0,
+    promptTokens: 3,
+    completionTokens: 5,
+    thoughtTokens: 0,
+    ...overrides,
+  };
+}
 
 /** A fresh, empty store; `reopen` closes it and opens the same data again, when it persists. */
 export interface OpenedStore {
@@ -314,6 +367,143 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       });
     });
 
+    describe("setKeysStatus", () => {
+      it("sets many keys at once and returns those that exist, once each", async () => {
+        await store.addKeys(["a", "b", "c"], 1);
+        await store.recordOutcomes([{ key: "b", at: 3, ok: true }]);
+        expect(await store.setKeysStatus(["c", "ghost", "b", "c"], "disabled", "API_KEY_INVALID")).toEqual(["c", "b"]);
+        expect((await store.listKeys()).map((key) => [key.key, key.status, key.statusReason])).toEqual([
+          ["a", "active", null],
+          ["b", "disabled", "API_KEY_INVALID"],
+          ["c", "disabled", "API_KEY_INVALID"],
+        ]);
+        expect(await store.setKeysStatus(["a", "b", "c"], "active", null)).toEqual(["a", "b", "c"]);
+        expect(await keyNamed("b")).toMatchObject({ status: "active", statusReason: null, requests: 1 });
+        expect(await store.setKeysStatus([], "disabled", "x")).toEqual([]);
+      });
+    });
+
+    describe("replaceKey", () => {
+      it("renames a key in place with its state and cooldowns", async () => {
+        await store.addKeys(["a", "b", "c"], 1);
+        await store.setKeyStatus("b", "disabled", "leaked");
+        await store.recordOutcomes([{ key: "b", at: 9, ok: false, error: "403" }]);
+        await store.setCooldown({ key: "b", model: "m", until: 100, reason: "429" });
+        expect(await store.replaceKey("b", "B")).toBe(true);
+        expect(await keysOf()).toEqual(["a", "B", "c"]);
+        expect(await keyNamed("B")).toMatchObject({ status: "disabled", statusReason: "leaked", requests: 1, failures: 1, lastError: "403", addedAt: 1 });
+        expect(await store.listCooldowns(0)).toEqual([{ key: "B", model: "m", until: 100, reason: "429" }]);
+        // Later outcomes still keep the older error out (the failure time moved along).
+        await store.recordOutcomes([{ key: "B", at: 5, ok: false, error: "older" }]);
+        expect((await keyNamed("B"))?.lastError).toBe("403");
+        // New keys still go last.
+        await store.addKeys(["d"], 2);
+        expect(await keysOf()).toEqual(["a", "B", "c", "d"]);
+      });
+
+      it("only removes the old key when the new name exists, and refuses unknown keys", async () => {
+        await store.addKeys(["a", "b"], 1);
+        await store.setCooldown({ key: "a", model: "m", until: 100, reason: "x" });
+        expect(await store.replaceKey("a", "b")).toBe(true);
+        expect(await keysOf()).toEqual(["b"]);
+        expect(await store.listCooldowns(0)).toEqual([]);
+        expect(await store.replaceKey("ghost", "z")).toBe(false);
+        expect(await keysOf()).toEqual(["b"]);
+        expect(await store.replaceKey("b", "b")).toBe(true);
+      });
+    });
+
+    describe("setSettingIfAbsent", () => {
+      it("keeps the first value written", async () => {
+        expect(await store.setSettingIfAbsent("secret", "first")).toBe("first");
+        expect(await store.setSettingIfAbsent("secret", "second")).toBe("first");
+        expect(await store.getSetting("secret")).toBe("first");
+        await store.setSetting("other", "x");
+        expect(await store.setSettingIfAbsent("other", "y")).toBe("x");
+      });
+    });
+
+    describe("access keys", () => {
+      it("adds, lists oldest first and refuses a taken id or hash", async () => {
+        expect(await store.listAccessKeys()).toEqual([]);
+        const second = accessKey("k2", { createdAt: 20, models: ["gemini-2.5-flash", "gemini-2.5-*"], requestsPerMinute: 30, expiresAt: 99 });
+        const first = accessKey("k1", { createdAt: 10 });
+        expect(await store.addAccessKey(second)).toBe(true);
+        expect(await store.addAccessKey(first)).toBe(true);
+        expect(await store.addAccessKey(accessKey("k1", { hash: "other" }))).toBe(false);
+        expect(await store.addAccessKey(accessKey("k3", { hash: "hash-of-k2" }))).toBe(false);
+        expect(await store.listAccessKeys()).toEqual([first, second]);
+      });
+
+      it("revokes once and keeps the record", async () => {
+        await store.addAccessKey(accessKey("k1"));
+        expect(await store.revokeAccessKey("k1", 50)).toBe(true);
+        expect(await store.revokeAccessKey("k1", 60)).toBe(false);
+        expect(await store.revokeAccessKey("ghost", 60)).toBe(false);
+        expect(await store.listAccessKeys()).toEqual([accessKey("k1", { revokedAt: 50 })]);
+      });
+
+      it("returns copies", async () => {
+        await store.addAccessKey(accessKey("k1", { models: ["a"] }));
+        const [listed] = await store.listAccessKeys();
+        listed!.models.push("b");
+        listed!.name = "changed";
+        expect(await store.listAccessKeys()).toEqual([accessKey("k1", { models: ["a"] })]);
+      });
+    });
+
+    describe("usage", () => {
+      it("sums deltas per day and dimensions, and lists a day range in order", async () => {
+        await store.recordUsage({
+          daily: [
+            usage("2026-11-02", { requests: 2, promptTokens: 10, completionTokens: 20, thoughtTokens: 5 }),
+            usage("2026-11-01", { model: "gemini-2.5-pro", errors: 1 }),
+            usage("2026-11-02", { requests: 1, errors: 1, promptTokens: 1, completionTokens: 2, thoughtTokens: 3, resumes: 1 }),
+            usage("2026-11-02", { accessKey: "ak1" }),
+          ],
+          requests: [],
+        });
+        await store.recordUsage({ daily: [usage("2026-11-03", { poolKey: "" })], requests: [] });
+        expect(await store.listUsage("2026-11-02", "2026-11-03")).toEqual([
+          usage("2026-11-02", { accessKey: "ak1" }),
+          usage("2026-11-02", { requests: 3, errors: 1, promptTokens: 11, completionTokens: 22, thoughtTokens: 8, resumes: 1 }),
+          usage("2026-11-03", { poolKey: "" }),
+        ]);
+        expect(await store.listUsage("2026-11-01", "2026-11-01")).toEqual([usage("2026-11-01", { model: "gemini-2.5-pro", errors: 1 })]);
+        expect(await store.listUsage("2026-12-01", "2026-12-31")).toEqual([]);
+      });
+
+      it("keeps a request log, newest first, paged by id", async () => {
+        await store.recordUsage({ daily: [], requests: [logged(1), logged(2, { status: 429, model: "m" })] });
+        await store.recordUsage({ daily: [], requests: [logged(3, { resumes: 2, attempts: 3 })] });
+        const all = await store.listRequests({ limit: 10 });
+        expect(all.map((entry) => entry.at)).toEqual([3, 2, 1]);
+        expect(all[0]).toEqual({ ...logged(3, { resumes: 2, attempts: 3 }), id: all[0]!.id });
+        expect(all[0]!.id).toBeGreaterThan(all[1]!.id);
+        expect(all[1]!.id).toBeGreaterThan(all[2]!.id);
+        expect((await store.listRequests({ limit: 1 })).map((entry) => entry.at)).toEqual([3]);
+        expect((await store.listRequests({ limit: 5, before: all[0]!.id })).map((entry) => entry.at)).toEqual([2, 1]);
+        expect(await store.listRequests({ limit: 0 })).toEqual([]);
+      });
+
+      it("prunes old days and old or surplus log entries", async () => {
+        const day = Date.parse("2026-11-10T00:00:00Z");
+        await store.recordUsage({
+          daily: [usage("2026-11-09"), usage("2026-11-10"), usage("2026-11-11")],
+          requests: [logged(day - 1), logged(day), logged(day + 1), logged(day + 2)],
+        });
+        await store.pruneUsage({ beforeDay: "2026-11-10", maxRequests: 2 });
+        expect((await store.listUsage("2026-01-01", "2026-12-31")).map((row) => row.day)).toEqual(["2026-11-10", "2026-11-11"]);
+        expect((await store.listRequests({ limit: 10 })).map((entry) => entry.at)).toEqual([day + 2, day + 1]);
+        await store.pruneUsage({ beforeDay: "2026-11-10", maxRequests: 0 });
+        expect(await store.listRequests({ limit: 10 })).toEqual([]);
+        // New entries still get increasing ids after a trim.
+        await store.recordUsage({ daily: [], requests: [logged(day + 3), logged(day + 4)] });
+        const [newest, older] = await store.listRequests({ limit: 10 });
+        expect(newest!.id).toBeGreaterThan(older!.id);
+      });
+    });
+
     // A memory store has nothing to reopen: the persistence test exists only for persistent drivers.
     if (options.persistent) it("keeps everything across a reopen", async () => {
       if (!opened.reopen) throw new Error(`${name} is declared persistent but offers no reopen()`);
@@ -328,12 +518,17 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       await store.setCooldown({ key: "a", model: "gemini-2.5-pro", until: 1000, reason: "429" });
       await store.setCooldown({ key: "b", model: "*", until: 1000, reason: "quota" });
       await store.setSetting("admin_key_hash", "abc");
+      await store.addAccessKey(accessKey("k1", { models: ["m"] }));
+      await store.recordUsage({ daily: [usage("2026-11-01", { promptTokens: 4 })], requests: [logged(7)] });
       const before = await store.snapshot(100);
 
       store = await opened.reopen();
       expect(await store.snapshot(100)).toEqual(before);
       expect(await keysOf()).toEqual(["a", "c", "b"]);
       expect(await store.getSetting("admin_key_hash")).toBe("abc");
+      expect(await store.listAccessKeys()).toEqual([accessKey("k1", { models: ["m"] })]);
+      expect(await store.listUsage("2026-11-01", "2026-11-01")).toEqual([usage("2026-11-01", { promptTokens: 4 })]);
+      expect((await store.listRequests({ limit: 5 })).map((entry) => entry.at)).toEqual([7]);
       // Order-independence survives the reopen: an older failure still does not win.
       await store.recordOutcomes([{ key: "a", at: 8, ok: false, error: "earlier" }]);
       expect(await keyNamed("a")).toMatchObject({ requests: 3, failures: 2, lastError: "later" });

@@ -61,6 +61,33 @@ describe("openSqliteStore", () => {
     expect(() => openSqliteStore(file)).toThrow(SchemaVersionError);
   });
 
+  it("upgrades a version-1 database: keeps keys, replaces the reserved tables", async () => {
+    const file = join(temporaryDirectory(), "state.sqlite");
+    const db = new Database(file);
+    db.exec(`CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO settings VALUES ('schema_version', '1');
+      CREATE TABLE pool_keys (key TEXT PRIMARY KEY, position INTEGER NOT NULL, status TEXT NOT NULL DEFAULT 'active', status_reason TEXT,
+        added_at INTEGER NOT NULL, last_used_at INTEGER, requests INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+        last_error TEXT, last_failure_at INTEGER);
+      INSERT INTO pool_keys (key, position, added_at) VALUES ('kept', 1, 5);
+      CREATE TABLE access_keys (hash TEXT PRIMARY KEY, label TEXT, status TEXT NOT NULL DEFAULT 'active', created_at INTEGER NOT NULL, last_used_at INTEGER);
+      CREATE TABLE usage_daily (day TEXT NOT NULL, key TEXT NOT NULL, model TEXT NOT NULL, requests INTEGER NOT NULL DEFAULT 0,
+        failures INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0, output_tokens INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (day, key, model));`);
+    db.close();
+    const handle = openSqliteStore(file);
+    try {
+      expect((await handle.store.listKeys()).map((key) => key.key)).toEqual(["kept"]);
+      expect(await handle.store.getSetting(schemaVersionSetting)).toBe(String(schemaVersion));
+      await handle.store.recordUsage({
+        daily: [{ day: "2026-11-01", accessKey: "env", poolKey: "p", model: "m", requests: 1, errors: 0, promptTokens: 1, completionTokens: 1, thoughtTokens: 0, resumes: 0 }],
+        requests: [],
+      });
+      expect(await handle.store.listUsage("2026-11-01", "2026-11-01")).toHaveLength(1);
+    } finally {
+      handle.close();
+    }
+  });
+
   it("rolls back a failed batch as a whole", async () => {
     const file = join(temporaryDirectory(), "state.sqlite");
     const handle = openSqliteStore(file);

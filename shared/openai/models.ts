@@ -1,0 +1,61 @@
+/**
+ * `GET /v1/models` and `GET /v1/models/{id}` in OpenAI's shape, from Gemini's model list, plus
+ * the aliases of OPENAI_MODEL_ALIASES (https://platform.openai.com/docs/api-reference/models).
+ */
+import { z } from "zod";
+import type { AppContext } from "../app.ts";
+import type { ClientIdentity } from "../auth.ts";
+import { GemrelayError } from "../errors.ts";
+import type { Background } from "../routing/pool-view.ts";
+import { resolveModel } from "./request.ts";
+import { upstreamJson } from "./upstream.ts";
+
+/** OpenAI's model object. */
+export interface OpenAiModel {
+  id: string;
+  object: "model";
+  /** Gemini publishes no creation date; 0 keeps the field numeric as clients expect. */
+  created: number;
+  owned_by: string;
+}
+
+const modelSchema = z.looseObject({ name: z.string() });
+const pageSchema = z.looseObject({ models: z.array(modelSchema).optional(), nextPageToken: z.string().optional() });
+
+/** Enough pages for any catalogue Gemini has published (about 50 models), without looping forever. */
+const maxPages = 10;
+
+function model(id: string, owner: string): OpenAiModel {
+  return { id, object: "model", created: 0, owned_by: owner };
+}
+
+function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new GemrelayError("Gemini's model list has an unexpected shape.", 502);
+  return result.data;
+}
+
+/** The model list: every upstream model, then the aliases. */
+export async function listModels(identity: ClientIdentity, context: AppContext, background: Background, signal?: AbortSignal): Promise<Response> {
+  const data: OpenAiModel[] = [];
+  let pageToken: string | undefined;
+  for (let page = 0; page < maxPages; page++) {
+    const query = new URLSearchParams({ pageSize: "1000" });
+    if (pageToken) query.set("pageToken", pageToken);
+    const body = parsed(pageSchema, await upstreamJson({ method: "GET", pathAndQuery: `/v1beta/models?${query}`, model: "*", ...(signal ? { signal } : {}) }, identity, context, background));
+    for (const entry of body.models ?? []) data.push(model(entry.name.replace(/^models\//, ""), "google"));
+    pageToken = body.nextPageToken;
+    if (!pageToken) break;
+  }
+  const known = new Set(data.map((entry) => entry.id));
+  for (const alias of context.config.openai.modelAliases.keys()) if (!known.has(alias)) data.push(model(alias, "gemrelay"));
+  return Response.json({ object: "list", data });
+}
+
+/** One model; an unknown one is Gemini's 404, passed on in OpenAI's shape. */
+export async function retrieveModel(id: string, identity: ClientIdentity, context: AppContext, background: Background, signal?: AbortSignal): Promise<Response> {
+  const target = resolveModel(id, context.config.openai);
+  const call = { method: "GET", pathAndQuery: `/v1beta/models/${encodeURIComponent(target)}`, model: target, ...(signal ? { signal } : {}) };
+  parsed(modelSchema, await upstreamJson(call, identity, context, background));
+  return Response.json(model(id, context.config.openai.modelAliases.has(id) ? "gemrelay" : "google"));
+}

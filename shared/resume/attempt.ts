@@ -1,0 +1,123 @@
+/**
+ * One upstream attempt under stall timeouts: the request is sent through the routing scheduler
+ * (so every attempt may use another key and relay), then its SSE body is read event by event. A
+ * stall (no chunk within the first-byte timeout after sending, or within the chunk timeout of
+ * waiting for the next one) aborts the attempt, which ends the upstream connection too.
+ */
+import { GemrelayError } from "../errors.ts";
+import { decodeSseData } from "../gemini/sse.ts";
+
+/** What reading the attempt's body gave. */
+export type UpstreamItem =
+  | { kind: "data"; data: string }
+  | { kind: "end" }
+  | { kind: "broken"; message: string }
+  | { kind: "stall" };
+
+/** The two stall timeouts. */
+export interface StallTimeouts {
+  firstByteMs: number;
+  chunkMs: number;
+}
+
+/** An attempt: `open` it, then read it with `next` until it ends; always `close` it. */
+export class UpstreamAttempt {
+  readonly #controller = new AbortController();
+  readonly #clientSignal: AbortSignal | undefined;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #reader: ReadableStreamDefaultReader<string> | null = null;
+  #stalled = false;
+  #closed = false;
+  /** A chunk has arrived (the first-byte timeout is over). */
+  #received = false;
+
+  constructor(
+    private readonly timeouts: StallTimeouts,
+    clientSignal: AbortSignal | undefined,
+  ) {
+    this.#clientSignal = clientSignal;
+    // A client that leaves ends the attempt (and its upstream connection) as well.
+    if (clientSignal?.aborted) this.#controller.abort();
+    else clientSignal?.addEventListener("abort", this.#onClientAbort, { once: true });
+  }
+
+  readonly #onClientAbort = (): void => this.#controller.abort();
+
+  /** Aborts when the attempt stalls, is closed, or the client goes away. */
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  /** Whether the attempt was given up for a stall. */
+  get stalled(): boolean {
+    return this.#stalled;
+  }
+
+  /**
+   * Sends the request with `send` (given this attempt's signal). Resolves with the response, or
+   * null when no answer came within the first-byte timeout. Errors of `send` are rethrown unless
+   * they only reflect the stall.
+   */
+  async open(send: (signal: AbortSignal) => Promise<Response>): Promise<Response | null> {
+    this.#arm(this.timeouts.firstByteMs);
+    try {
+      const response = await send(this.#controller.signal);
+      if (this.#stalled) {
+        await response.body?.cancel().catch(() => undefined);
+        return null;
+      }
+      if (response.ok && response.body) this.#reader = decodeSseData(response.body).getReader();
+      else this.#disarm();
+      return response;
+    } catch (error) {
+      if (this.#stalled) return null;
+      this.#disarm();
+      throw error;
+    }
+  }
+
+  /** The next SSE data payload, or how the body ended. */
+  async next(): Promise<UpstreamItem> {
+    const reader = this.#reader;
+    if (reader === null) return { kind: "end" };
+    // The clock runs only while waiting for Gemini: a client that reads slowly is not a stall.
+    // Before the first chunk the first-byte timer, armed when the request went out, runs on.
+    if (this.#received) this.#arm(this.timeouts.chunkMs);
+    try {
+      const result = await reader.read();
+      if (this.#stalled) return { kind: "stall" };
+      this.#disarm();
+      if (result.done) return { kind: "end" };
+      this.#received = true;
+      return { kind: "data", data: result.value };
+    } catch (error) {
+      if (this.#stalled) return { kind: "stall" };
+      this.#disarm();
+      return { kind: "broken", message: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  /** Ends the attempt: timers cleared, body cancelled, upstream request aborted. Idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#disarm();
+    this.#clientSignal?.removeEventListener("abort", this.#onClientAbort);
+    void this.#reader?.cancel().catch(() => undefined);
+    this.#controller.abort(new GemrelayError("Attempt closed.", 499));
+  }
+
+  #arm(ms: number): void {
+    this.#disarm();
+    this.#timer = setTimeout(() => {
+      this.#stalled = true;
+      void this.#reader?.cancel().catch(() => undefined);
+      this.#controller.abort(new GemrelayError("Gemini stalled.", 504));
+    }, ms);
+  }
+
+  #disarm(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * The middleware in front of every client API route (Gemini native and OpenAI): opens the
+ * request's trace, resolves its client (access/resolve.ts), and once the response is over hands
+ * the finished request to the usage recorder in the background.
+ */
+import type { Context, MiddlewareHandler } from "hono";
+import type { AppContext } from "../app.ts";
+import { rememberClient } from "../auth.ts";
+import { resolveClient } from "../access/resolve.ts";
+import { parseGeminiPath } from "../gemini/paths.ts";
+import { matchOpenAiRoute } from "../openai/paths.ts";
+import type { Background } from "../routing/pool-view.ts";
+import { attachTrace, RequestTrace } from "./trace.ts";
+
+/** The middleware; `backgroundOf` gives the platform's way to run work after the response. */
+export function clientRequests(context: AppContext, backgroundOf: (c: Context) => Background): MiddlewareHandler {
+  return async (c, next) => {
+    const request = c.req.raw;
+    const url = new URL(request.url);
+    const gemini = parseGeminiPath(url.pathname);
+    if (gemini === null && matchOpenAiRoute(request, url) === null) return next();
+    const background = backgroundOf(c);
+    const trace = new RequestTrace(context.clock(), gemini?.model ?? null, context.clock);
+    attachTrace(request.signal, trace);
+    rememberClient(request, await resolveClient(request, url, context, trace, background));
+    background(trace.finished.then((finished) => context.admin.usage.add(finished)));
+    await next();
+    c.res = trace.observeResponse(c.res);
+  };
+}
