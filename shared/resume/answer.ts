@@ -9,7 +9,7 @@ import { hasIdentity, syntheticChunk, withCandidate, withIdentity, withParts, wi
 import type { GenerateEvent } from "./generate.ts";
 import { Seam } from "./stitch.ts";
 import { addUsage } from "./usage.ts";
-import { AttemptObserver, judgeAttempt, type AttemptEnding, type Verdict } from "./verdict.ts";
+import { AttemptObserver, judgeAttempt, type AttemptEnding, type TruncationReason, type Verdict } from "./verdict.ts";
 import { VisibleText } from "./visible-text.ts";
 
 /** What the verdicts depend on (from the resume policy). */
@@ -65,6 +65,9 @@ function appendText(parts: Part[], text: string): Part[] {
 export class StitchedAnswer {
   /** Visible text the client has been sent. */
   #sent = "";
+  /** Empty STOPs seen on continuations; the second one is believed. */
+  #emptyContinuations = 0;
+  #lastContinueReason: TruncationReason | undefined;
   #identity: AnswerIdentity = {};
   /** Final usage of the attempts that ended before the current one, summed. */
   #usageOffset: UsageMetadata | undefined;
@@ -113,7 +116,13 @@ export class StitchedAnswer {
     const verdict = judgeAttempt(attempt.observer.signals(ending, attempt.text.sentinel), {
       continueOn: this.settings.continueOn,
       acceptMissingSentinel: attempt.number >= this.settings.sentinelAttempts,
+      // A whole answer that lacked only the sentinel marker is confirmed by an empty continuation.
+      acceptEmptyContinuation: this.#emptyContinuations > 0 || this.#lastContinueReason === "missing-sentinel",
     });
+    if (verdict.action === "continue") {
+      if (verdict.reason === "empty-continuation") this.#emptyContinuations += 1;
+      this.#lastContinueReason = verdict.reason;
+    }
     // A restart would repeat what the client already has: end with Gemini's finish instead.
     if (verdict.action === "restart" && this.#sent.length > 0) return { action: "complete", reason: "final-finish" };
     return verdict;

@@ -47,6 +47,7 @@ export type TruncationReason =
   | "stall"
   | "unreadable"
   | "empty"
+  | "empty-continuation"
   | "inside-thoughts"
   | "abnormal-finish"
   | "missing-sentinel";
@@ -68,6 +69,8 @@ export interface VerdictPolicy {
   continueOn: readonly string[];
   /** Sentinel mode: accept a STOP without the marker (after enough attempts). */
   acceptMissingSentinel?: boolean;
+  /** Accept an empty STOP on a continuation as "nothing to add" (after one was already retried). */
+  acceptEmptyContinuation?: boolean;
 }
 
 const endingReasons: Record<Exclude<AttemptEnding, "finished">, TruncationReason> = {
@@ -93,7 +96,11 @@ export function judgeAttempt(signals: AttemptSignals, policy: VerdictPolicy): Ve
     if (signals.priorVisibleCharacters + signals.visibleCharacters === 0 && !signals.otherContent) {
       return { action: "continue", reason: signals.endedInThoughts ? "inside-thoughts" : "empty" };
     }
-    // After visible text, an empty continuation means the model had nothing to add.
+    // After visible text, an empty STOP may be "nothing to add" or Gemini's empty-reply bug: ask
+    // once more before believing it, so a truncated answer is not passed off as whole.
+    if (signals.visibleCharacters === 0 && !signals.otherContent && policy.acceptEmptyContinuation !== true) {
+      return { action: "continue", reason: "empty-continuation" };
+    }
     const missingMarker = signals.sentinel === "missing" && signals.visibleCharacters > 0;
     if (missingMarker && policy.acceptMissingSentinel !== true) return { action: "continue", reason: "missing-sentinel" };
     return { action: "complete", reason: "finished" };
