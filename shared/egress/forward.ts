@@ -2,6 +2,7 @@
  * Forwarding one Gemini request upstream, streaming both ways. Used by the egress relays
  * (Netlify, Vercel) behind their hop-secret check and by the in-process egress of self-host.
  */
+import { eitherSignal } from "../signals.ts";
 import { GemrelayError } from "../errors.ts";
 import { clientResponseHeaders, upstreamRequestHeaders } from "./headers.ts";
 import { forwardedQuery, geminiPathOf, isOpenAiPath, joinUpstream, presentedKey } from "./target.ts";
@@ -53,9 +54,7 @@ function errorCode(error: unknown): string | undefined {
 }
 
 function combinedSignal(request: Request, signal: AbortSignal | undefined): AbortSignal | undefined {
-  const own: AbortSignal | undefined = request.signal ?? undefined;
-  if (signal && own) return AbortSignal.any([signal, own]);
-  return signal ?? own;
+  return eitherSignal(signal, request.signal ?? undefined);
 }
 
 /**

@@ -142,7 +142,7 @@ export async function runChaos(options: {
         const outcome = await (index % 2 === 0 ? streamed : whole)(target, prompt, answerFor(prompt));
         if (outcome.kind === "complete") report.complete += 1;
         else if (outcome.kind === "error") report.explicitErrors += 1;
-        else report.silentTruncations.push(outcome.detail);
+        else report.silentTruncations.push(`${outcome.detail}; upstream attempts: ${describeAttempts(sim, prompt)}`);
       } catch (error) {
         // A refused connection is a crash; anything else the client saw as an error is explicit.
         if (!target.alive()) report.crashes.push(`target gone at request ${index}: ${String(error)}`);
@@ -158,6 +158,18 @@ export async function runChaos(options: {
   if (health?.status !== 200) report.crashes.push(`/health answered ${health?.status ?? "nothing"}`);
   report.lostState.push(...(await checkState(sim, target, options.keys)));
   return report;
+}
+
+/** The simulator's record of every attempt for `prompt`: fault, status, prefilled characters. */
+function describeAttempts(sim: GeminiSimulator, prompt: string): string {
+  const attempts = sim.requests.filter((request) => JSON.stringify(request.body).includes(`"${prompt}"`));
+  return attempts
+    .map((request) => {
+      const contents = (request.body as { contents?: { role?: string; parts?: { text?: string }[] }[] }).contents ?? [];
+      const prefill = contents.at(-1)?.role === "model" ? (contents.at(-1)?.parts ?? []).map((part) => part.text ?? "").join("").length : 0;
+      return `[${request.fault ? JSON.stringify(request.fault) : "no fault"} status ${request.status ?? "-"} prefill ${prefill}]`;
+    })
+    .join(" ");
 }
 
 /** Store counters must match what the simulator saw, once background writes have landed. */
