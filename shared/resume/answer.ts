@@ -61,6 +61,11 @@ function appendText(parts: Part[], text: string): Part[] {
   return result;
 }
 
+/** Whether text could be a whole answer: it ends a sentence, a line, a quote, a bracket or a code fence. */
+export function endsLikeFinished(text: string): boolean {
+  return /(?:[.!?。！？…:;)\]}"'`*>|~]|\n)\s*$/u.test(text);
+}
+
 /** The client's answer across attempts. */
 export class StitchedAnswer {
   /** Visible text the client has been sent. */
@@ -116,8 +121,11 @@ export class StitchedAnswer {
     const verdict = judgeAttempt(attempt.observer.signals(ending, attempt.text.sentinel), {
       continueOn: this.settings.continueOn,
       acceptMissingSentinel: attempt.number >= this.settings.sentinelAttempts,
-      // A whole answer that lacked only the sentinel marker is confirmed by an empty continuation.
-      acceptEmptyContinuation: this.#emptyContinuations > 0 || this.#lastContinueReason === "missing-sentinel",
+      // A whole answer that lacked only the sentinel marker is confirmed by an empty continuation;
+      // otherwise a second empty one is believed only where the text could have ended. Text cut
+      // mid-word stays truncated whatever the model says, until the continuation budget runs out.
+      acceptEmptyContinuation:
+        this.#lastContinueReason === "missing-sentinel" || (this.#emptyContinuations > 0 && endsLikeFinished(this.#sent)),
     });
     if (verdict.action === "continue") {
       if (verdict.reason === "empty-continuation") this.#emptyContinuations += 1;

@@ -11,7 +11,8 @@ import type { Background } from "../routing/pool-view.ts";
 import type { ResumePolicy } from "./policy.ts";
 import { ResumeSession } from "./session.ts";
 import type { ResumeSummary } from "./stats.ts";
-import { observeUsage } from "../usage/trace.ts";
+import { observeUsage, traceOf } from "../usage/trace.ts";
+import { applyModelPolicy } from "../policy/model-requests.ts";
 
 /** A generate request, independent of the protocol the client spoke. */
 export interface GenerateCall {
@@ -47,7 +48,17 @@ export type GenerateEvent =
  * streamed when no attempt succeeds (the caller answers with a status line); after that, failures
  * arrive as a final `error` event. A truncated answer is continued inside the stream.
  */
-export async function generate(call: GenerateCall, context: AppContext, background: Background): Promise<ReadableStream<GenerateEvent>> {
+export async function generate(request: GenerateCall, context: AppContext, background: Background): Promise<ReadableStream<GenerateEvent>> {
+  // The model policy (disabled models, aliases, defaults, injected instructions) for both protocols.
+  const accessKey = traceOf(request)?.client.accessKey ?? "";
+  const call: GenerateCall = {
+    ...request,
+    ...applyModelPolicy(await context.policies.models.current(), { model: request.model, body: request.body, accessKey }),
+    onSummary: (summary) => {
+      if (summary.outcome === "exhausted") context.alerts.exhaustedAnswer(background);
+      request.onSummary?.(summary);
+    },
+  };
   const observe = observeUsage(call);
   const session = new ResumeSession(call, context, background);
   await session.open();

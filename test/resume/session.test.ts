@@ -135,6 +135,34 @@ describe("resume engine (in process)", () => {
     expect(((await whole.json()) as { error: { message: string } }).error.message).toContain("empty reply 4 times");
   });
 
+  it("does not take empty continuations after a mid-word cut for the end of the answer", async () => {
+    const full = "An answer cut in the middle of a word and then finished properly.";
+    sim.setAnswer(continuingAnswer(full));
+    sim.enqueue({ kind: "cut", afterChars: 27, mode: "close" });
+    sim.enqueue({ kind: "empty-stop", times: 2 });
+    const { events } = await stream(generateBody("empty after cut"));
+    expectOneAnswer(events, full, "two empty continuations, then the rest");
+    expect(sim.requests).toHaveLength(4);
+
+    sim.reset();
+    sim.setAnswer(continuingAnswer(full));
+    sim.enqueue({ kind: "cut", afterChars: 27, mode: "close" });
+    sim.enqueue({ kind: "empty-stop", times: 10 });
+    const exhausted = await stream(generateBody("always empty after cut"));
+    expect(errorOf(exhausted.events.at(-1))).toMatchObject({ code: 502 });
+    expect(visibleText(exhausted.events)).toBe(full.slice(0, 27));
+  });
+
+  it("believes a second empty continuation when the text could have ended", async () => {
+    const full = "A complete sentence.";
+    sim.setAnswer(continuingAnswer(full));
+    sim.enqueue({ kind: "no-finish" });
+    sim.enqueue({ kind: "empty-stop", times: 2 });
+    const { events } = await stream(generateBody("ended without finish"));
+    expectOneAnswer(events, full, "whole text, finish missing, then empty continuations");
+    expect(sim.requests).toHaveLength(3);
+  });
+
   it("retries a reply that finished while still thinking", async () => {
     sim.setAnswer(() => "Visible at last.");
     sim.enqueue({ kind: "finish", reason: "STOP", afterChars: 0 });

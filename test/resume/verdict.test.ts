@@ -2,6 +2,7 @@
  * The verdict per attempt, table-driven over the real payloads in test/fixtures/gemini-wire (and
  * a few shapes the simulator produces), read through the observer as the engine reads them.
  */
+import { endsLikeFinished } from "../../shared/resume/answer.ts";
 import { describe, expect, it } from "vitest";
 import { generateContentResponseSchema } from "../../shared/gemini/types.ts";
 import { defaultResumePolicy } from "../../shared/resume/policy.ts";
@@ -112,4 +113,17 @@ describe("judgeAttempt", () => {
     thinking.observe(generateContentResponseSchema.parse(thought("only thinking")));
     expect(thinking.signals("closed").endedInThoughts).toBe(true);
   });
+});
+
+describe("endsLikeFinished", () => {
+  it.each([
+    ["A sentence.", true],
+    ["A question?\n", true],
+    ["```\ncode\n```", true],
+    ["一句话。", true],
+    ["a list:\n- item\n", true],
+    ["cut in the mid", false],
+    ["signa", false],
+    ["a number 12", false],
+  ])("%j → %s", (text, expected) => expect(endsLikeFinished(text)).toBe(expected));
 });
