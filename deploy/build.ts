@@ -7,6 +7,7 @@
  * dist/node/server.mjs                 self-host server (better-sqlite3 stays external)
  * dist/netlify/<id>/functions/gemrelay.mjs   Netlify Functions v2 file with a literal `export const config`
  * dist/netlify/<id>/publish/           the (nearly empty) static folder a Netlify deploy needs
+ * dist/netlify/<id>/netlify.toml       makes that folder a self-contained Netlify project
  * dist/vercel/<id>/.vercel/output/     Vercel Build Output API v3 tree (config.json + relay.func)
  * ```
  *
@@ -20,7 +21,8 @@ import path from "node:path";
 import { gzipSync } from "node:zlib";
 import * as esbuild from "esbuild";
 import type { Manifest, NetlifyRelaySpec, RelaySpec, VercelRelaySpec } from "./manifest.ts";
-import { renderWorkerDeployConfig } from "./render.ts";
+import { renderRelayNetlifyToml, renderWorkerDeployConfig } from "./render.ts";
+import { formatTable } from "./table.ts";
 import {
   entries,
   netlifyFunctionFile,
@@ -362,6 +364,7 @@ export async function buildAll(options: BuildOptions): Promise<BuildResult> {
           await writeArtifact(artifacts, spec.id, "netlify", file, contents);
           await mkdir(path.join(dir, "publish"), { recursive: true });
           await writeFile(path.join(dir, "publish", "robots.txt"), "User-agent: *\nDisallow: /\n");
+          await writeFile(path.join(dir, "netlify.toml"), renderRelayNetlifyToml(spec));
           result.relays.push({ id: spec.id, platform: "netlify", region: spec.region, dir, module: file });
         })(),
       );
@@ -435,8 +438,5 @@ export function formatSizeTable(result: BuildResult, cwd = process.cwd()): strin
     `${artifact.bytes} (${formatBytes(artifact.bytes)})`,
     `${artifact.gzipBytes} (${formatBytes(artifact.gzipBytes)})`,
   ]);
-  const header = ["target", "file", "bytes", "gzip"];
-  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd();
-  return [line(header), line(widths.map((width) => "-".repeat(width))), ...rows.map(line)].join("\n");
+  return formatTable(rows, { header: ["target", "file", "bytes", "gzip"] });
 }

@@ -1,5 +1,5 @@
 /**
- * The `gemrelay` command line: `build`, `start`, `dev`, `configs`. Run through
+ * The `gemrelay` command line: `build`, `start`, `dev`, `deploy`, `doctor`, `configs`. Run through
  * `deploy/bin/gemrelay.js` (`npx gemrelay …`), or `tsx deploy/cli.ts …`.
  */
 import { spawn } from "node:child_process";
@@ -8,28 +8,22 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { BuildError, buildAll, buildNodeServer, formatSizeTable } from "./build.ts";
+import { type Command, manifestHelp, manifestOption, optionList, UsageError } from "./cli-command.ts";
+import { backupCommand, restoreCommand } from "./backup-command.ts";
+import { deployCommand } from "./deploy-command.ts";
 import { describeDevChain, type DevChain, startDevChain } from "./dev.ts";
+import { doctorCommand } from "./doctor-command.ts";
+import { migrateCommand } from "./migrate-command.ts";
 import { loadManifest, ManifestError, resolveManifestPath } from "./manifest.ts";
 import { renderTopLevelConfigs } from "./render.ts";
+import { manifestSchemaFile, renderManifestSchema } from "./schema.ts";
 import { repositoryRoot } from "./targets.ts";
 
-interface Command {
-  summary: string;
-  usage: string;
-  options: NonNullable<Parameters<typeof parseArgs>[0]>["options"];
-  run(values: Record<string, unknown>): Promise<number>;
-}
-
-const manifestOption = { manifest: { type: "string" } } as const;
-const manifestHelp = "  --manifest <file>   manifest to use (default: $GEMRELAY_MANIFEST, else deploy/manifest.yaml)";
 const outDirHelp = "  --out-dir <dir>     bundle folder (default: dist)";
 
-function list(value: unknown): string[] {
-  const items = Array.isArray(value) ? value : value === undefined ? [] : [value];
-  return items.flatMap((item) => String(item).split(",")).map((item) => item.trim()).filter(Boolean);
-}
-
 const commands: Record<string, Command> = {
+  backup: backupCommand,
+  restore: restoreCommand,
   build: {
     summary: "bundle every deployable of the manifest with esbuild and report sizes",
     usage: [
@@ -52,7 +46,7 @@ const commands: Record<string, Command> = {
         manifest,
         root: repositoryRoot,
         outDir: path.resolve((values["out-dir"] as string | undefined) ?? "dist"),
-        only: list(values.only),
+        only: optionList(values.only),
         ...(values["vercel-output"] ? { vercelOutputDir: path.resolve(values["vercel-output"] as string) } : {}),
       });
       console.log(formatSizeTable(result));
@@ -149,20 +143,30 @@ const commands: Record<string, Command> = {
     },
   },
 
+  deploy: deployCommand,
+
+  doctor: doctorCommand,
+
+  migrate: migrateCommand,
+
   configs: {
-    summary: "render wrangler.toml, netlify.toml and vercel.json from the manifest",
+    summary: "render wrangler.toml, netlify.toml, vercel.json and the manifest's JSON Schema",
     usage: [
       "gemrelay configs [--manifest <file>] [--write | --check]",
       "",
       "Prints the top-level platform configs the manifest renders (used by \"connect the repository\"",
-      "deploys). --write rewrites them in the repository root; --check exits 1 when they differ.",
+      "deploys) and deploy/manifest.schema.json (the manifest's JSON Schema, generated from its zod",
+      "schema, for editor completion). --write rewrites them; --check exits 1 when one differs.",
       "",
       manifestHelp,
     ].join("\n"),
     options: { ...manifestOption, write: { type: "boolean" }, check: { type: "boolean" } },
     async run(values) {
       const manifest = await loadManifest(resolveManifestPath(values.manifest as string | undefined));
-      const rendered = renderTopLevelConfigs(manifest);
+      const rendered: Record<string, string> = {
+        ...renderTopLevelConfigs(manifest),
+        [path.relative(repositoryRoot, manifestSchemaFile)]: renderManifestSchema(),
+      };
       let differing = 0;
       for (const [name, text] of Object.entries(rendered)) {
         const file = path.join(repositoryRoot, name);
@@ -179,14 +183,11 @@ const commands: Record<string, Command> = {
           console.log(`# ----- ${name}\n${text}`);
         }
       }
-      if (values.check && differing === 0) console.log("wrangler.toml, netlify.toml and vercel.json match the manifest");
+      if (values.check && differing === 0) console.log("wrangler.toml, netlify.toml, vercel.json and the manifest schema match the manifest");
       return differing > 0 ? 1 : 0;
     },
   },
 };
-
-/** A command-line mistake: printed with the command's usage, exit code 2. */
-class UsageError extends Error {}
 
 /**
  * Runs a child with this process's stdio and environment, passing on SIGINT, SIGTERM and SIGHUP
@@ -249,8 +250,8 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   try {
-    const { values } = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: false, strict: true });
-    return await command.run(values as Record<string, unknown>);
+    const { values, positionals } = parseArgs({ args: rest, options: command.options ?? {}, allowPositionals: command.positionals ?? false, strict: true });
+    return await command.run(values as Record<string, unknown>, positionals);
   } catch (error) {
     if (error instanceof ManifestError) {
       console.error(error.message);

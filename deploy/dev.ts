@@ -18,11 +18,11 @@ import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { BuildError, buildAll, writeAtomically } from "./build.ts";
 import type { Manifest, RelaySpec } from "./manifest.ts";
-import { relayUrlWithWeight, routingVariables } from "./worker-env.ts";
+import { formatTable } from "./table.ts";
+import { workerVariables } from "./worker-env.ts";
 import { readSecrets } from "./manifest.ts";
 import {
   durableObject,
-  locationHintVariable,
   netlifyFunctionFile,
   repositoryRoot,
   vercelFunctionName,
@@ -274,13 +274,14 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
     const relayUrls = await Promise.all(relays.map((relay) => relay.host.ready));
     await Promise.all(relayUrls.map((url) => waitForHealth(url, timeoutMs)));
 
-    const bindings: Record<string, string> = { ...routingVariables(manifest), RELAY_TOKEN: relayToken, GEMINI_UPSTREAM: chainUpstream };
-    if (relayUrls.length > 0) bindings.RELAY_URLS = relayUrls.map((url, index) => relayUrlWithWeight(url, relays[index]!.spec.weight)).join(",");
+    const bindings: Record<string, string> = {
+      ...workerVariables(manifest, { relays: relayUrls.map((url, index) => ({ url, weight: relays[index]!.spec.weight })), upstream: chainUpstream }),
+      RELAY_TOKEN: relayToken,
+    };
     for (const name of ["GEMINI_API_KEYS", "AUTH_KEY", "ADMIN_KEY"] as const) {
       const value = secrets[name];
       if (value !== undefined) bindings[name] = value;
     }
-    if (manifest.worker.locationHint) bindings[locationHintVariable] = manifest.worker.locationHint;
     const workerOptions: WorkerHostOptions = {
       name: manifest.worker.name,
       scriptPath: path.join(outDir, "worker", "index.js"),
@@ -323,8 +324,7 @@ export function describeDevChain(chain: DevChain, manifest: Manifest, env: Recor
     ["worker", manifest.worker.name, "workerd", "-", chain.workerUrl],
     ...chain.relays.map((relay) => ["relay", relay.id, relay.platform, relay.region, relay.url]),
   ];
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  const lines = rows.map((row) => "  " + row.map((cell, column) => cell.padEnd(widths[column]!)).join("  ").trimEnd());
+  const lines = formatTable(rows, { indent: "  " }).split("\n");
   const notes: string[] = [];
   for (const entry of readSecrets(manifest, env).missing) {
     if (entry.startsWith("secrets.RELAY_TOKEN")) notes.push(`  note: ${entry} is not set; generated a relay token for this session`);

@@ -85,29 +85,38 @@ const routing = z.strictObject({
 /** The routing block with every default filled in. */
 export type RoutingSpec = z.infer<typeof routing>;
 
+/** Team the site or project belongs to, for tokens that reach several teams. */
+const team = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, { message: "must be a team slug or id (letters, digits, - and _)" })
+  .describe("Team slug or id the site/project is created in; default: the token's only (or default) team");
+
 const relayCommon = {
-  id: slug.refine((id) => !reservedIds.includes(id), {
-    message: `is reserved (${reservedIds.join(", ")}); pick another id`,
-  }),
-  region: z.string().min(1),
-  weight: z.number().int().positive().max(1000).default(1),
-  upstream: httpUrl.optional(),
+  id: slug
+    .refine((id) => !reservedIds.includes(id), {
+      message: `is reserved (${reservedIds.join(", ")}); pick another id`,
+    })
+    .describe("Unique relay id: names the build folder, the default site/project name and `--only <id>`"),
+  region: z.string().min(1).describe("Region the relay function runs in; must be one Gemini serves"),
+  weight: z.number().int().positive().max(1000).default(1).describe("Share of traffic with `routing.relays: weighted`"),
+  upstream: httpUrl.optional().describe("Gemini base URL for this relay; default: the manifest's upstream"),
+  team: team.optional(),
 };
 
 const netlifyRelay = z.strictObject({
   ...relayCommon,
   platform: z.literal("netlify"),
   /** Netlify site name (`<site>.netlify.app`); default `<manifest name>-<id>`. */
-  site: slug.optional(),
+  site: slug.optional().describe("Netlify site name (<site>.netlify.app); default <name>-<id>"),
 });
 
 const vercelRelay = z.strictObject({
   ...relayCommon,
   platform: z.literal("vercel"),
   /** Vercel project name; default `<manifest name>-<id>`. */
-  project: slug.optional(),
+  project: slug.optional().describe("Vercel project name; default <name>-<id>"),
   /** Function time limit in seconds (Vercel: 300 default, up to 800 on paid plans). */
-  maxDuration: z.number().int().min(1).max(800).default(300),
+  maxDuration: z.number().int().min(1).max(800).default(300).describe("Function time limit in seconds (up to 800 on paid plans)"),
 });
 
 const relay = z.discriminatedUnion("platform", [netlifyRelay, vercelRelay], {
@@ -119,22 +128,30 @@ const relay = z.discriminatedUnion("platform", [netlifyRelay, vercelRelay], {
 
 const worker = z.strictObject({
   /** Cloudflare Worker name (`<name>.<subdomain>.workers.dev`). */
-  name: slug,
+  name: slug.describe("Cloudflare Worker name (<name>.<subdomain>.workers.dev)"),
   placement: z
     .strictObject({
       /** Cloud region the Worker runs next to, e.g. `gcp:us-east4` (wrangler `[placement] region`). */
-      region: z.string().regex(placementRegionPattern, {
-        message: 'must be "<aws|gcp|azure>:<region>", e.g. "gcp:us-east4"',
-      }),
+      region: z
+        .string()
+        .regex(placementRegionPattern, {
+          message: 'must be "<aws|gcp|azure>:<region>", e.g. "gcp:us-east4"',
+        })
+        .describe('Cloud region the Worker runs next to, e.g. "gcp:us-east4" (never a Hong Kong or China region)'),
     })
     .optional(),
   /** Durable Object location hint for the pool-state object. */
-  locationHint: z.enum(locationHints, { error: `must be one of ${locationHints.join(", ")}` }).optional(),
+  locationHint: z
+    .enum(locationHints, { error: `must be one of ${locationHints.join(", ")}` })
+    .optional()
+    .describe("Durable Object location hint for the pool state"),
 });
 
 const secrets = z
   .strictObject(
-    Object.fromEntries(secretNames.map((name) => [name, envName.default(name)])) as Record<
+    Object.fromEntries(
+      secretNames.map((name) => [name, envName.default(name).describe(`Environment variable holding ${name} at deploy time`)]),
+    ) as Record<
       SecretName,
       z.ZodDefault<typeof envName>
     >,
@@ -147,13 +164,13 @@ const secrets = z
  * `parseManifest` to get both.
  */
 export const manifestSchema = z.strictObject({
-  name: slug,
-  upstream: httpUrl.default(defaultUpstream),
-  worker,
-  relays: z.array(relay).default([]),
-  routing: routing.optional(),
-  resume: policy.optional(),
-  secrets,
+  name: slug.describe("Name of the chain; default site/project names are <name>-<relay id>"),
+  upstream: httpUrl.default(defaultUpstream).describe("Gemini base URL the relays call"),
+  worker: worker.describe("The resume worker (Cloudflare Worker + PoolState Durable Object)"),
+  relays: z.array(relay).default([]).describe("Egress relays: stateless, region-pinned"),
+  routing: routing.optional().describe("How the worker spreads and retries requests"),
+  resume: policy.optional().describe("Resume (anti-truncation) policy"),
+  secrets: secrets.describe("Which environment variable holds each secret at deploy time (values never go here)"),
 });
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -103,6 +103,24 @@ export function renderNetlifyToml(manifest: Manifest): string {
   ].join("\n") + "\n";
 }
 
+/**
+ * `<out>/netlify/<id>/netlify.toml`: makes the relay's build folder a self-contained Netlify
+ * project for `netlify deploy --no-build` run inside it (the CLI reads the nearest netlify.toml,
+ * so without this one it would pick up the repository's top-level file).
+ */
+export function renderRelayNetlifyToml(spec: NetlifyRelaySpec): string {
+  return [
+    `# Written by \`gemrelay build\` for relay "${spec.id}" (region ${spec.region}); \`gemrelay deploy\` runs netlify-cli in this folder.`,
+    "[build]",
+    '  publish = "publish"',
+    "",
+    "[functions]",
+    '  directory = "functions"',
+    `  # ${netlifyFunctionFile} is bundled already and carries its config (paths, region) as a literal.`,
+    '  node_bundler = "none"',
+  ].join("\n") + "\n";
+}
+
 /** The top-level `vercel.json`: builds one Vercel relay into `.vercel/output` (Build Output API). */
 export function renderVercelJson(manifest: Manifest): Record<string, unknown> {
   const relay = firstRelay(manifest, "vercel");

@@ -3,6 +3,7 @@
  * weights), the same for `gemrelay dev` bindings and `gemrelay deploy` vars.
  */
 import type { Manifest } from "./manifest.ts";
+import { locationHintVariable } from "./targets.ts";
 
 /** A relay's URL as the worker should know it: `#weight=N` when the manifest weights it. */
 export function relayUrlWithWeight(url: string, weight: number): string {
@@ -24,4 +25,24 @@ export function routingVariables(manifest: Manifest): Record<string, string> {
     RELAY_OPEN_MS: String(routing.circuit.openMs),
     RELAY_QUARANTINE_MS: String(routing.circuit.quarantineMs),
   };
+}
+
+/** A relay as the worker's RELAY_URLS lists it. */
+export interface WeightedRelayUrl {
+  url: string;
+  weight: number;
+}
+
+/**
+ * Every non-secret variable of the worker: the routing policy, RELAY_URLS (weights as
+ * `#weight=N`), GEMINI_UPSTREAM and the Durable Object location hint. `gemrelay dev` binds them,
+ * `gemrelay deploy` writes them as wrangler `vars`, so both run the worker with the same settings.
+ */
+export function workerVariables(manifest: Manifest, options: { relays: readonly WeightedRelayUrl[]; upstream: string }): Record<string, string> {
+  const variables: Record<string, string> = { ...routingVariables(manifest), GEMINI_UPSTREAM: options.upstream };
+  if (options.relays.length > 0) {
+    variables.RELAY_URLS = options.relays.map((relay) => relayUrlWithWeight(relay.url, relay.weight)).join(",");
+  }
+  if (manifest.worker.locationHint) variables[locationHintVariable] = manifest.worker.locationHint;
+  return variables;
 }

@@ -11,12 +11,15 @@ import { statusDocument } from "./admin/status.ts";
 import { GemrelayError, UpstreamResponseError, geminiErrorResponse } from "./errors.ts";
 import { parseGeminiPath } from "./gemini/paths.ts";
 import { handleNative } from "./native.ts";
+import { createPolicies, type Policies } from "./policy/policies.ts";
+import { Alerts } from "./alerts/alerts.ts";
 import { openAiRoutes } from "./openai/routes.ts";
 import { ResumeCounters } from "./resume/stats.ts";
 import { RelayHealth } from "./routing/relay-health.ts";
 import { createPicker, type Picker } from "./routing/strategy.ts";
 import { PoolView, type Background } from "./routing/pool-view.ts";
 import type { Store } from "./store/store.ts";
+import type { Cluster } from "./store/cluster.ts";
 import { clientRequests } from "./usage/middleware.ts";
 
 /** A structured log line; never carries a secret (keys are masked before they get here). */
@@ -34,6 +37,8 @@ export interface AppDependencies {
   log?: Logger;
   /** Re-reads the platform's pool keys for POST /admin/reload-keys (default: the config's). */
   reloadKeys?: ReloadKeys;
+  /** Several instances sharing one Store (self-host on Redis): change signals, shared cursors, health. */
+  cluster?: Cluster;
 }
 
 /** Everything a request handler needs, resolved once per app. */
@@ -51,6 +56,12 @@ export interface AppContext {
   resume: ResumeCounters;
   /** Admin gate, access keys, rate limits and usage recording of this isolate. */
   admin: AdminServices;
+  /** Present when several instances share the Store; see store/cluster.ts. */
+  cluster?: Cluster;
+  /** Model policy, budgets and key metadata (Store settings, editable from the admin API). */
+  policies: Policies;
+  /** Alert webhook, de-duplication and the event feed of this isolate. */
+  alerts: Alerts;
 }
 
 /** Fire-and-forget on Node; `waitUntil` where the platform offers it. */
@@ -61,6 +72,11 @@ function backgroundOf(c: Context): Background {
   } catch {
     return (task) => void task.catch(() => undefined);
   }
+}
+
+/** The non-null entries of a detail record (alert details hold no nulls). */
+function withoutNulls(detail: Record<string, string | number | boolean | null>): Record<string, string | number | boolean> {
+  return Object.fromEntries(Object.entries(detail).filter((entry): entry is [string, string | number | boolean] => entry[1] !== null));
 }
 
 /** Builds the resume worker's HTTP app. */
@@ -82,6 +98,8 @@ export function createApp(dependencies: AppDependencies): Hono {
       clock,
       onBackgroundError: (error) => log({ level: "error", event: "store.write", message: String(error) }),
     }),
+    alerts: new Alerts(dependencies.config.alerts, clock, (error) => log({ level: "warn", event: "alert.webhook", message: String(error) })),
+    policies: createPolicies(dependencies.store, dependencies.config.policy, { refreshMs: dependencies.config.poolRefreshMs, clock }),
     admin: createAdminServices({
       config: dependencies.config,
       store: dependencies.store,
@@ -91,6 +109,23 @@ export function createApp(dependencies: AppDependencies): Hono {
       onBackgroundError: (error) => log({ level: "error", event: "store.write", message: String(error) }),
     }),
   };
+
+  if (dependencies.cluster) {
+    context.cluster = dependencies.cluster;
+    dependencies.cluster.onChange(() => {
+      context.pool.markStale();
+      context.admin.accessKeys.refresh().catch((error: unknown) => log({ level: "error", event: "store.read", message: String(error) }));
+    });
+    // Outside any request: alert webhooks are sent fire-and-forget.
+    const detached: Background = (task) => void task.catch(() => undefined);
+    dependencies.cluster.onHealthChange((health) => {
+      const degraded = health.state === "degraded";
+      const message = degraded
+        ? "The shared state store is unreachable: this instance serves from its last snapshot and queues its writes."
+        : "The shared state store is back: queued writes were replayed.";
+      context.alerts.raise({ kind: degraded ? "state-degraded" : "state-recovered", subject: "shared-state", message, details: withoutNulls(health.detail) }, detached);
+    });
+  }
 
   const app = new Hono();
 
@@ -111,12 +146,14 @@ export function createApp(dependencies: AppDependencies): Hono {
       platform: dependencies.platform,
       egresses: context.egresses.length,
       configured: context.config.accessKeys.length > 0,
+      ...(context.cluster ? { state: context.cluster.health().state } : {}),
     }),
   );
 
   app.get("/status", async (c) => {
     await context.admin.gate.require(c.req.raw);
-    return c.json(await statusDocument(context));
+    const document = await statusDocument(context);
+    return c.json(context.cluster ? { ...document, sharedState: context.cluster.health() } : document);
   });
 
   // The admin API (/api/*, /admin/*) and the console (/).

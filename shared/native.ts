@@ -9,6 +9,8 @@ import { arrayEncoder, collectAnswer, sseEncoder } from "./gemini/encode.ts";
 import type { GeminiPath } from "./gemini/paths.ts";
 import { decodeSseData, jsonArrayEncoder } from "./gemini/sse.ts";
 import { generateContentRequestSchema, type GenerateContentRequest } from "./gemini/types.ts";
+import { nativeModelList, withModel } from "./policy/model-lists.ts";
+import { admitModel } from "./policy/model-requests.ts";
 import { resumeOverrides } from "./resume/config.ts";
 import { generate } from "./resume/generate.ts";
 import type { Background } from "./routing/pool-view.ts";
@@ -107,11 +109,15 @@ export async function handleNative(
     });
   }
 
+  // Model policy on the other model paths (countTokens, embedContent, GET models/{id}): 404 or alias.
+  const policy = await context.policies.models.current();
+  const target = route.model === null ? null : admitModel(policy, route.model);
+  const path = target !== null && target !== route.model ? withModel(route.path, target) : route.path;
   const plan: AttemptPlan = {
     requestId,
-    model: route.model ?? "*",
+    model: target ?? "*",
     method: request.method,
-    pathAndQuery: route.path + (search ? `?${search}` : ""),
+    pathAndQuery: path + (search ? `?${search}` : ""),
     headers,
     body,
     signal: request.signal,
@@ -122,6 +128,9 @@ export async function handleNative(
   const { response } = await sendWithFailover(plan, context, background);
   const responseHeaders = new Headers(response.headers);
   for (const name of droppedResponseHeaders) responseHeaders.delete(name);
+  if (route.model === null && request.method === "GET" && /\/models$/.test(route.path) && response.ok) {
+    return new Response(nativeModelList(await response.text(), policy), { status: response.status, headers: responseHeaders });
+  }
   if (arrayForm && response.ok && response.body) {
     responseHeaders.set("content-type", "application/json; charset=UTF-8");
     return new Response(decodeSseData(response.body).pipeThrough(jsonArrayEncoder()), { status: response.status, headers: responseHeaders });

@@ -1,4 +1,7 @@
-/** The self-host server: resume worker and in-process egress in one Node process, SQLite state. */
+/**
+ * The self-host server: resume worker and in-process egress in one Node process. State in a
+ * SQLite file, or on Redis (REDIS_URL) when several instances share one pool.
+ */
 import { join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { serve, type ServerType } from "@hono/node-server";
@@ -8,6 +11,7 @@ import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egres
 import { completeSecrets, readKeysFile } from "./bootstrap.ts";
 import { openSealedStore } from "../../shared/store/sealed.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
+import { openRedisState, redactUrl } from "./redis-cluster.ts";
 
 /** A running self-host server. */
 export interface RunningServer {
@@ -20,7 +24,11 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
   const dataDir = resolve(env.DATA_DIR ?? "data");
   const config = readWorkerConfig(completeSecrets(env, dataDir, print));
   if (config.relays.length > 0 && !config.relayToken) throw new Error("RELAY_URLS is set but RELAY_TOKEN is not: set the relay hop secret.");
-  const { store: database, close: closeStore } = openSqliteStore(join(dataDir, "gemrelay.sqlite"));
+  const redisUrl = env.REDIS_URL?.trim();
+  const redis = redisUrl ? await openRedisState(redisUrl, { prefix: env.REDIS_PREFIX?.trim() || "gemrelay" }) : null;
+  const { store: database, close: closeStore } = redis
+    ? { store: redis.store, close: () => void redis.close() }
+    : openSqliteStore(join(dataDir, "gemrelay.sqlite"));
   // Pool keys sealed at rest when ENCRYPTION_KEY is set (keys stored in clear before are sealed now).
   const store = await openSealedStore(database, config.admin.encryptionKey);
   const keysFile = resolve(env.KEYS_FILE ?? "keys.txt");
@@ -31,7 +39,7 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight))
       : [inProcessEgress(config.upstream)];
-  const app = createApp({ config, store, egresses, platform: "node", reloadKeys: configuredKeys });
+  const app = createApp({ config, store, egresses, platform: "node", reloadKeys: configuredKeys, ...(redis ? { cluster: redis.cluster } : {}) });
 
   const port = Number(env.PORT ?? 8787);
   const hostname = env.HOST ?? "0.0.0.0";
@@ -43,7 +51,7 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
   const address = server.address() as AddressInfo;
   const url = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${address.port}`;
   const keyCount = (await store.listKeys()).length;
-  print(`gemrelay listening on ${url} (${keyCount} pool keys, egress: ${egresses.map((egress) => egress.id).join(", ")}, data: ${dataDir})`);
+  print(`gemrelay listening on ${url} (${keyCount} pool keys, egress: ${egresses.map((egress) => egress.id).join(", ")}, data: ${redisUrl ? redactUrl(redisUrl) : dataDir})`);
 
   return {
     url,

@@ -47,7 +47,9 @@ export function mountKeyRoutes(app: Hono, context: AppContext, admin: AdminRoute
       const query = readQuery(new URL(c.req.url), listQuery);
       const now = context.clock();
       const snapshot = await context.pool.refresh();
-      const views = await Promise.all(snapshot.keys.map((key) => keyView(key, snapshot, now)));
+      // Key metadata (note, weight, group) beside each key; edited with PATCH /api/keys/metadata.
+      const metadata = await context.policies.budgets.metadata.current();
+      const views = (await Promise.all(snapshot.keys.map((key) => keyView(key, snapshot, now)))).map((view) => ({ ...view, metadata: metadata[view.id] ?? {} }));
       const matching = views.filter((view) =>
         query.status === "all" ? true : query.status === "cooling" ? view.cooldowns.length > 0 : view.status === query.status,
       );

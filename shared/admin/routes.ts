@@ -12,6 +12,9 @@ import { consoleHeader } from "./auth.ts";
 import { mountConsole } from "./console-routes.ts";
 import { readJson } from "./input.ts";
 import { mountKeyRoutes } from "./key-routes.ts";
+import { mountPolicyRoutes } from "./policy-routes.ts";
+import { mountAlertRoutes } from "./alert-routes.ts";
+import { mountBackupRoutes } from "./backup-routes.ts";
 import { readCookie, sessionCookie } from "./session.ts";
 import { mountUsageRoutes } from "./usage-routes.ts";
 
@@ -55,5 +58,8 @@ export function mountAdmin(app: Hono, context: AppContext, backgroundOf: (c: Con
   mountKeyRoutes(app, context, admin);
   mountAccessKeyRoutes(app, context, admin);
   mountUsageRoutes(app, context, admin);
+  mountPolicyRoutes(app, context, admin);
+  mountAlertRoutes(app, context, admin);
+  mountBackupRoutes(app, context, admin);
   mountConsole(app);
 }

@@ -2,6 +2,13 @@
 import type { AppContext } from "../app.ts";
 import { keyView } from "./key-views.ts";
 
+/** Budgets: whether they are on, and remaining budget and pool capacity per shown model. */
+async function budgetStatus(context: AppContext, activeKeys: string[]): Promise<Record<string, unknown>> {
+  const budgets = context.policies.budgets;
+  const policy = await budgets.policy.current();
+  return { enabled: policy.enabled, models: await budgets.capacity(activeKeys, await budgets.shownModels()) };
+}
+
 /** The status document shown to admins; never contains a full key. */
 export async function statusDocument(context: AppContext): Promise<Record<string, unknown>> {
   const now = context.clock();
@@ -17,6 +24,7 @@ export async function statusDocument(context: AppContext): Promise<Record<string
       cooling: keys.filter((key) => key.cooldowns.length > 0).length,
     },
     relays: context.relayHealth.describe(context.egresses.map((egress) => egress.id)),
+    budgets: await budgetStatus(context, snapshot.keys.filter((key) => key.status === "active").map((key) => key.key)),
     routing: context.config.routing,
     passThrough: context.config.passThrough,
   };

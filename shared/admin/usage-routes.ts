@@ -11,6 +11,7 @@ import type { AdminRoute } from "./routes.ts";
 import { maskSecret } from "../secrets.ts";
 import { addUsage, utcDay, type UsageRow } from "../store/records.ts";
 import { relayId } from "../egress/egress.ts";
+import { costBy } from "../usage/cost.ts";
 
 const usageQuery = z.object({
   days: z.coerce.number({ message: "days must be a number" }).int().min(1).max(3_650, { message: "days must be at most 3650" }).default(14),
@@ -68,13 +69,22 @@ export function mountUsageRoutes(app: Hono, context: AppContext, admin: AdminRou
       const names = await accessKeyNames(context);
       const poolKeys = new Map([...(await keysById(await context.store.listKeys()))].map(([id, key]) => [id, maskSecret(key.key)]));
       const byDay = new Map(breakdown(rows, (row) => row.day).map(({ id, ...totals }) => [id, totals]));
+      // Estimated cost (US dollars) from the editable price table, per row so each model has its price.
+      const prices = await context.policies.prices.current();
+      const costs = (dimension: (row: UsageRow) => string) => costBy(rows, dimension, prices);
+      const dayCost = costs((row) => row.day);
+      const withCost = <T extends { id: string }>(entries: T[], dimension: (row: UsageRow) => string) => {
+        const cost = costs(dimension);
+        return entries.map((entry) => ({ ...entry, estimatedCostUsd: cost.get(entry.id) ?? 0 }));
+      };
       return c.json({
         from: dayList[0],
         to: dayList.at(-1),
-        days: dayList.map((day) => ({ day, ...(byDay.get(day) ?? countersOf(zero())) })),
-        byAccessKey: breakdown(rows, (row) => row.accessKey).map((entry) => ({ ...entry, name: names.get(entry.id) ?? entry.id })),
-        byModel: breakdown(rows, (row) => row.model),
-        byPoolKey: breakdown(rows, (row) => row.poolKey).map((entry) => ({ ...entry, key: entry.id === "" ? "none" : (poolKeys.get(entry.id) ?? `removed ${entry.id}`) })),
+        estimatedCostUsd: [...dayCost.values()].reduce((sum, value) => Math.round((sum + value) * 1_000_000) / 1_000_000, 0),
+        days: dayList.map((day) => ({ day, ...(byDay.get(day) ?? countersOf(zero())), estimatedCostUsd: dayCost.get(day) ?? 0 })),
+        byAccessKey: withCost(breakdown(rows, (row) => row.accessKey), (row) => row.accessKey).map((entry) => ({ ...entry, name: names.get(entry.id) ?? entry.id })),
+        byModel: withCost(breakdown(rows, (row) => row.model), (row) => row.model),
+        byPoolKey: withCost(breakdown(rows, (row) => row.poolKey), (row) => row.poolKey).map((entry) => ({ ...entry, key: entry.id === "" ? "none" : (poolKeys.get(entry.id) ?? `removed ${entry.id}`) })),
       });
     }),
   );

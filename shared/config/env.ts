@@ -1,6 +1,8 @@
 import { z } from "zod";
 import { readAdminConfig, type AdminConfig } from "../admin/config.ts";
 import { readOpenAiConfig, type OpenAiConfig } from "../openai/config.ts";
+import { readPolicyConfig, type PolicyConfig } from "../policy/config.ts";
+import { readAlertConfig, type AlertConfig } from "../alerts/config.ts";
 import { readResumePolicy } from "../resume/config.ts";
 import type { ResumePolicy } from "../resume/policy.ts";
 import type { CircuitPolicy } from "../routing/relay-health.ts";
@@ -84,6 +86,10 @@ export interface WorkerConfig {
   admin: AdminConfig;
   /** Resume of truncated answers (RESUME_* variables). */
   resume: ResumePolicy;
+  /** Defaults of the model policy and budgets (MODEL_POLICY, BUDGETS); the Store's edited copies win. */
+  policy: PolicyConfig;
+  /** Alert webhook and thresholds (ALERT_*). */
+  alerts: AlertConfig;
 }
 
 /**
@@ -118,5 +124,7 @@ export function readWorkerConfig(environment: Record<string, unknown>): WorkerCo
     openai: readOpenAiConfig(environment),
     admin: readAdminConfig(environment),
     resume: readResumePolicy(environment),
+    policy: readPolicyConfig(environment),
+    alerts: readAlertConfig(environment),
   };
 }

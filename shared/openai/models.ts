@@ -9,6 +9,8 @@ import { GemrelayError } from "../errors.ts";
 import type { Background } from "../routing/pool-view.ts";
 import { resolveModel } from "./request.ts";
 import { upstreamJson } from "./upstream.ts";
+import { isDisabled } from "../policy/model-policy.ts";
+import { admitModel } from "../policy/model-requests.ts";
 
 /** OpenAI's model object. */
 export interface OpenAiModel {
@@ -47,15 +49,24 @@ export async function listModels(identity: ClientIdentity, context: AppContext, 
     pageToken = body.nextPageToken;
     if (!pageToken) break;
   }
-  const known = new Set(data.map((entry) => entry.id));
-  for (const alias of context.config.openai.modelAliases.keys()) if (!known.has(alias)) data.push(model(alias, "gemrelay"));
-  return Response.json({ object: "list", data });
+  const policy = await context.policies.models.current();
+  const visible = data.filter((entry) => !isDisabled(policy, entry.id));
+  const known = new Set(visible.map((entry) => entry.id));
+  const aliases = [...context.config.openai.modelAliases.keys(), ...Object.keys(policy.aliases)];
+  for (const alias of aliases) {
+    if (known.has(alias) || isDisabled(policy, alias)) continue;
+    known.add(alias);
+    visible.push(model(alias, "gemrelay"));
+  }
+  return Response.json({ object: "list", data: visible });
 }
 
 /** One model; an unknown one is Gemini's 404, passed on in OpenAI's shape. */
 export async function retrieveModel(id: string, identity: ClientIdentity, context: AppContext, background: Background, signal?: AbortSignal): Promise<Response> {
-  const target = resolveModel(id, context.config.openai);
+  const policy = await context.policies.models.current();
+  const target = admitModel(policy, resolveModel(id, context.config.openai));
   const call = { method: "GET", pathAndQuery: `/v1beta/models/${encodeURIComponent(target)}`, model: target, ...(signal ? { signal } : {}) };
   parsed(modelSchema, await upstreamJson(call, identity, context, background));
-  return Response.json(model(id, context.config.openai.modelAliases.has(id) ? "gemrelay" : "google"));
+  const aliased = context.config.openai.modelAliases.has(id) || policy.aliases[id] !== undefined;
+  return Response.json(model(id, aliased ? "gemrelay" : "google"));
 }

@@ -27,6 +27,10 @@ export class PoolView {
   private snapshot: PoolSnapshot | null = null;
   private loading: Promise<PoolSnapshot> | null = null;
   private local: LocalChange[] = [];
+  /** Bumped when another instance changed the shared Store; the next pick waits for a read started after it. */
+  private changes = 0;
+  /** The value of `changes` when the newest snapshot's read started. */
+  private seenChanges = 0;
 
   constructor(
     private readonly store: Store,
@@ -36,6 +40,13 @@ export class PoolView {
   /** The current snapshot; waits for the Store only the first time, then refreshes behind the scenes. */
   async current(background: Background): Promise<PoolSnapshot> {
     if (this.snapshot === null) return this.refresh();
+    // Another instance changed the pool: read it before picking, but never fail a request
+    // because the Store is unreachable (the last snapshot still routes).
+    if (this.changes > this.seenChanges) {
+      // A read already running may have started before the change: wait for it, then read again.
+      if (this.loading) await this.loading.catch(() => undefined);
+      if (this.changes > this.seenChanges) return this.refresh().catch(() => this.snapshot ?? this.refresh());
+    }
     if (this.options.clock() - this.snapshot.takenAt > this.options.refreshMs && this.loading === null) {
       background(this.refresh().catch((error: unknown) => this.options.onBackgroundError?.(error)));
     }
@@ -48,11 +59,23 @@ export class PoolView {
     return this.refresh();
   }
 
+  /**
+   * Marks the snapshot stale because another instance changed the shared Store (a cooldown, a
+   * disabled key, an admin change): the next `current()` waits for a fresh read.
+   */
+  markStale(): void {
+    this.changes += 1;
+  }
+
   /** Reads the Store now (after admin changes, or when stale). */
   refresh(): Promise<PoolSnapshot> {
+    const changes = this.changes;
     this.loading ??= this.store
       .snapshot(this.options.clock())
-      .then((snapshot) => (this.snapshot = this.overlay(snapshot)))
+      .then((snapshot) => {
+        this.seenChanges = Math.max(this.seenChanges, changes);
+        return (this.snapshot = this.overlay(snapshot));
+      })
       .finally(() => (this.loading = null));
     return this.loading;
   }

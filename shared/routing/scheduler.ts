@@ -10,6 +10,7 @@ import { GemrelayError, SetupError, UpstreamUnavailableError } from "../errors.t
 import { classifyFailure, type Classification } from "../gemini/classify.ts";
 import { maskSecret } from "../secrets.ts";
 import type { PoolSnapshot } from "../store/store.ts";
+import { capacityCheck, keyDisabled, relayFailed } from "../alerts/triggers.ts";
 import { traceOf } from "../usage/trace.ts";
 import type { Background } from "./pool-view.ts";
 
@@ -68,10 +69,34 @@ function poolExhausted(snapshot: PoolSnapshot, model: string, now: number): Gemr
   );
 }
 
-function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>): string | undefined {
-  const usable = usableKeys(snapshot, plan.model, context.clock(), tried);
-  if (plan.stickyHash !== undefined && usable.length > 0) return usable[plan.stickyHash % usable.length];
-  return context.keyPicker.pick(usable.map((id) => ({ id })))?.id;
+/** The 429 answered when every usable key has spent its budget for a model: RetryInfo for the next slot. */
+function budgetSpent(model: string, slot: number, now: number): GemrelayError {
+  const seconds = Number.isFinite(slot) ? Math.max(1, Math.ceil((slot - now) / 1_000)) : 60;
+  return new GemrelayError(
+    `Resource has been exhausted (e.g. check quota). Every Gemini key in the pool has spent its budget for ${model}; retry in ${seconds}s.`,
+    429,
+    [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${seconds}s` }],
+  );
+}
+
+/**
+ * A key for the next attempt, within budgets (budget/budgets.ts): the budget check and the spend
+ * happen with no await between them, so concurrent requests never overspend a key. Throws the
+ * budget 429 when keys are usable but none has budget left and none was tried yet.
+ */
+async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>): Promise<string | undefined> {
+  const candidates = usableKeys(snapshot, plan.model, context.clock(), tried);
+  const admission = await context.policies.budgets.admission(candidates, plan.model);
+  // Several instances on one Store: round-robin on a cursor they share, so it stays fair across them.
+  const cursor = context.cluster && context.config.routing.keyStrategy === "round-robin" && candidates.length > 0 && plan.stickyHash === undefined ? await context.cluster.nextCursor("keys") : null;
+  const usable = candidates.filter((key) => admission.allows(key));
+  let key: string | undefined;
+  if (plan.stickyHash !== undefined && usable.length > 0) key = usable[plan.stickyHash % usable.length];
+  else if (cursor !== null) key = usable.length > 0 ? usable[cursor % usable.length] : undefined;
+  else key = context.keyPicker.pick(usable.map((id) => ({ id, weight: admission.weightOf(id) })))?.id;
+  if (key !== undefined) admission.spend(key);
+  else if (candidates.length > 0 && tried.size === 0) throw budgetSpent(plan.model, admission.soonest(candidates), context.clock());
+  return key;
 }
 
 function pickEgress(context: AppContext, faulted: ReadonlySet<string>, background: Background): Egress | undefined {
@@ -112,7 +137,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
     if (snapshot && snapshot.keys.length === 0) {
       throw new SetupError("No Gemini API keys in the pool. Add them with GEMINI_API_KEYS, keys.txt (self-host) or POST /api/keys.");
     }
-    const key = plan.clientKey ?? (snapshot ? pickKey(context, plan, snapshot, triedKeys) : undefined);
+    const key = plan.clientKey ?? (snapshot ? await pickKey(context, plan, snapshot, triedKeys) : undefined);
     if (key === undefined) {
       if (snapshot && snapshot.keys.every((candidate) => candidate.status === "disabled")) {
         throw new SetupError("Every Gemini API key in the pool is disabled. Check them with POST /api/keys/check or add new ones.");
@@ -133,6 +158,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
     } catch {
       if (plan.signal?.aborted) throw new GemrelayError("The client closed the request.", 499);
       context.relayHealth.failure(egress.id, "connect", false);
+      relayFailed(context, egress.id, "connect error", background);
       faultedEgresses.add(egress.id);
       context.log({ ...entry, status: 0, class: "relay-fault", latencyMs: context.clock() - attemptStarted });
       trace?.attempted({ key, relay: egress.id, status: 0, kind: "relay-fault", reason: "connect" });
@@ -159,6 +185,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
         return { response: new Response(text, { status: response.status, headers: response.headers }), key, egress, attempts: attempt };
       case "relay-fault":
         context.relayHealth.failure(egress.id, verdict.reason, verdict.quarantine);
+        relayFailed(context, egress.id, verdict.reason, background);
         faultedEgresses.add(egress.id);
         break;
       case "key-invalid":
@@ -166,6 +193,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
         if (plan.clientKey) return { response: new Response(text, { status: response.status, headers: response.headers }), key, egress, attempts: attempt };
         context.pool.report({ key, at: attemptStarted, ok: false, error }, background);
         context.pool.disable(key, verdict.reason, background);
+        keyDisabled(context, key, verdict.reason, plan.model, background);
         triedKeys.add(key);
         break;
       case "key-cooldown":
@@ -173,6 +201,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
         if (plan.clientKey) return { response: new Response(text, { status: response.status, headers: response.headers }), key, egress, attempts: attempt };
         context.pool.report({ key, at: attemptStarted, ok: false, error }, background);
         context.pool.coolDown({ key, model: plan.model, until: verdict.until, reason: verdict.reason }, background);
+        capacityCheck(context, plan.model, background);
         triedKeys.add(key);
         break;
       case "transient":

@@ -1,0 +1,42 @@
+/**
+ * `GET /api/backup?keys=encrypted|masked|plain` and `POST /api/restore[?usage=skip]`. The
+ * passphrase for encrypted keys travels in the `x-backup-passphrase` header, never in a URL.
+ */
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { AppContext } from "../app.ts";
+import { backupSchema, createBackup, keyModes, restoreBackup } from "./backup.ts";
+import { readJson, readQuery } from "./input.ts";
+import type { AdminRoute } from "./routes.ts";
+
+const backupQuery = z.object({ keys: z.enum(keyModes, { message: "keys must be encrypted, masked or plain" }).default("encrypted") });
+const restoreQuery = z.object({ usage: z.enum(["restore", "skip"], { message: "usage must be restore or skip" }).default("restore") });
+const passphraseHeader = "x-backup-passphrase";
+
+/** Adds the backup and restore routes. */
+export function mountBackupRoutes(app: Hono, context: AppContext, admin: AdminRoute): void {
+  app.get(
+    "/api/backup",
+    admin(async (c) => {
+      const { keys } = readQuery(new URL(c.req.url), backupQuery);
+      const backup = await createBackup(context, keys, c.req.header(passphraseHeader));
+      c.header("cache-control", "no-store");
+      c.header("content-disposition", `attachment; filename="gemrelay-backup-${new Date(backup.createdAt).toISOString().slice(0, 10)}.json"`);
+      return c.json(backup);
+    }),
+  );
+
+  app.post(
+    "/api/restore",
+    admin(async (c) => {
+      const { usage } = readQuery(new URL(c.req.url), restoreQuery);
+      const backup = await readJson(c.req.raw, backupSchema);
+      const report = await restoreBackup(context, backup, c.req.header(passphraseHeader), usage === "restore");
+      // Every isolate copy may be stale now: re-read pool, access keys and documents.
+      await context.pool.invalidate();
+      await context.admin.accessKeys.refresh();
+      for (const document of [context.policies.models, context.policies.budgets.policy, context.policies.budgets.metadata, context.policies.prices]) document.forget();
+      return c.json({ ok: true, ...report });
+    }),
+  );
+}

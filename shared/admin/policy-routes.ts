@@ -1,0 +1,58 @@
+/**
+ * Operations documents in the admin API: the model policy, the budgets (and their live state),
+ * key metadata. GET reads, PUT replaces (validated, naming the field), DELETE goes back to the
+ * default from the environment. Changes apply in this isolate at once and elsewhere at the next
+ * refresh (POOL_REFRESH_MS).
+ */
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { AppContext } from "../app.ts";
+import { budgetPolicySchema } from "../budget/budget-policy.ts";
+import { keyMetadataSchema, keyMetadataTableSchema } from "../policy/key-metadata.ts";
+import { modelPolicySchema } from "../policy/model-policy.ts";
+import type { SettingDocument } from "../policy/setting.ts";
+import { priceTableSchema } from "../usage/prices.ts";
+import { readJson } from "./input.ts";
+import type { AdminRoute } from "./routes.ts";
+
+/** GET, PUT and DELETE for one document at `path`. */
+function mountDocument<T>(app: Hono, path: string, document: SettingDocument<T>, schema: z.ZodType<T>, admin: AdminRoute): void {
+  app.get(path, admin(async (c) => c.json({ policy: await document.current(), default: document.fallback, edited: (await document.storedText()) !== null })));
+  app.put(path, admin(async (c) => c.json({ policy: await document.set(await readJson(c.req.raw, schema)) })));
+  app.delete(path, admin(async (c) => c.json({ policy: await document.reset() })));
+}
+
+const metadataPatch = z.object({
+  keys: z.array(keyMetadataSchema.extend({ id: z.string({ message: "id is required" }).regex(/^[0-9a-f]{16}$/, { message: "id must be a pool key id" }) })).min(1, { message: "keys must name at least one key" }),
+});
+
+/** Adds the policy routes. */
+export function mountPolicyRoutes(app: Hono, context: AppContext, admin: AdminRoute): void {
+  const { models, budgets } = context.policies;
+  mountDocument(app, "/api/policy/models", models, modelPolicySchema, admin);
+  mountDocument(app, "/api/policy/budgets", budgets.policy, budgetPolicySchema, admin);
+  mountDocument(app, "/api/keys/metadata", budgets.metadata, keyMetadataTableSchema, admin);
+  mountDocument(app, "/api/policy/prices", context.policies.prices, priceTableSchema, admin);
+
+  // Bulk edit: fields given replace those of each key; `null`-free, so omit a field to keep it.
+  app.patch(
+    "/api/keys/metadata",
+    admin(async (c) => {
+      const { keys } = await readJson(c.req.raw, metadataPatch);
+      const table = { ...(await budgets.metadata.current()) };
+      for (const { id, ...fields } of keys) table[id] = { ...table[id], ...fields };
+      return c.json({ policy: await budgets.metadata.set(table) });
+    }),
+  );
+
+  app.get(
+    "/api/budgets",
+    admin(async (c) => {
+      const snapshot = await context.pool.refresh();
+      const active = snapshot.keys.filter((key) => key.status === "active").map((key) => key.key);
+      const model = new URL(c.req.url).searchParams.get("model");
+      const shown = model ? [model] : await budgets.shownModels();
+      return c.json({ enabled: (await budgets.policy.current()).enabled, models: await budgets.capacity(active, shown) });
+    }),
+  );
+}

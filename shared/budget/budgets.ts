@@ -1,0 +1,133 @@
+/**
+ * Budgets as the scheduler uses them: which keys may take one more request for a model now, the
+ * key weights, spending, and the status view (remaining budget per key, pool capacity per model).
+ */
+import { poolKeyId } from "../keys/identity.ts";
+import type { KeyMetadataTable } from "../policy/key-metadata.ts";
+import type { SettingDocument } from "../policy/setting.ts";
+import { limitsFor, type BudgetLimits, type BudgetPolicy } from "./budget-policy.ts";
+import { BudgetLedger } from "./ledger.ts";
+
+/** One scheduling decision's view of the budgets; synchronous so that check and spend are atomic. */
+export interface Admission {
+  /** True when `key` may take one more request for the model now. */
+  allows(key: string): boolean;
+  /** Counts a request on `key` (call once per attempt sent). */
+  spend(key: string): void;
+  /** The key's weight from its metadata (1 when unset). */
+  weightOf(key: string): number;
+  /** When the first of `keys` gets a slot (epoch ms); Infinity when never. */
+  soonest(keys: readonly string[]): number;
+}
+
+/** A key's budget for one model, as the status page shows it. */
+export interface KeyBudget {
+  id: string;
+  group: string;
+  limits: BudgetLimits;
+  spentMinute: number;
+  spentDay: number;
+  /** Epoch ms when the key can take a request again; null when it can now. */
+  blockedUntil: number | null;
+}
+
+/** A model's pool capacity: the sum of the distinct groups' limits. */
+export interface ModelCapacity {
+  model: string;
+  /** Distinct quota groups among active keys. */
+  groups: number;
+  requestsPerMinute: number | null;
+  requestsPerDay: number | null;
+  remainingPerMinute: number | null;
+  remainingPerDay: number | null;
+  /** e.g. `5 keys × 10 RPM = 50 RPM`. */
+  summary: string;
+  keys: KeyBudget[];
+}
+
+/** Budgets of an app: settings documents plus this isolate's ledger. */
+export class Budgets {
+  readonly ledger = new BudgetLedger();
+
+  constructor(
+    readonly policy: SettingDocument<BudgetPolicy>,
+    readonly metadata: SettingDocument<KeyMetadataTable>,
+    private readonly clock: () => number,
+  ) {}
+
+  /** Loads what a decision over `keys` for `model` needs (ids, documents), then decides synchronously. */
+  async admission(keys: readonly string[], model: string): Promise<Admission> {
+    const [policy, metadata, ids] = await Promise.all([this.policy.current(), this.metadata.current(), Promise.all(keys.map(poolKeyId))]);
+    const byKey = new Map(keys.map((key, index) => [key, ids[index] ?? ""]));
+    const unitOf = (key: string): { unit: string; limits: BudgetLimits } => {
+      const id = byKey.get(key) ?? "";
+      const group = metadata[id]?.group;
+      return { unit: group === undefined ? `key:${id}` : `group:${group}`, limits: limitsFor(policy, id, group, model) };
+    };
+    const nextSlot = (key: string): number => {
+      if (!policy.enabled || model === "*") return this.clock();
+      const { unit, limits } = unitOf(key);
+      return this.ledger.nextSlot(unit, model, limits, this.clock());
+    };
+    return {
+      allows: (key) => nextSlot(key) <= this.clock(),
+      spend: (key) => {
+        if (policy.enabled && model !== "*") this.ledger.spend(unitOf(key).unit, model, this.clock());
+      },
+      weightOf: (key) => metadata[byKey.get(key) ?? ""]?.weight ?? 1,
+      soonest: (candidates) => Math.min(...candidates.map(nextSlot)),
+    };
+  }
+
+  /** Capacity and remaining budget per model over the active `keys` (status page and console). */
+  async capacity(keys: readonly string[], models: readonly string[]): Promise<ModelCapacity[]> {
+    const [policy, metadata, ids] = await Promise.all([this.policy.current(), this.metadata.current(), Promise.all(keys.map(poolKeyId))]);
+    const now = this.clock();
+    return models.map((model) => {
+      const perKey: KeyBudget[] = ids.map((id) => {
+        const group = metadata[id]?.group;
+        const unit = group === undefined ? `key:${id}` : `group:${group}`;
+        const limits = limitsFor(policy, id, group, model);
+        const spent = this.ledger.spent(unit, model, now);
+        const slot = this.ledger.nextSlot(unit, model, limits, now);
+        return { id, group: group ?? id, limits, spentMinute: spent.minute, spentDay: spent.day, blockedUntil: policy.enabled && slot > now ? slot : null };
+      });
+      const groups = new Map(perKey.map((entry) => [entry.group, entry]));
+      const sum = (pick: (entry: KeyBudget) => number | undefined): number | null => {
+        let total = 0;
+        for (const entry of groups.values()) {
+          const value = pick(entry);
+          if (value === undefined) return null;
+          total += value;
+        }
+        return total;
+      };
+      const requestsPerMinute = sum((entry) => entry.limits.rpm);
+      const requestsPerDay = sum((entry) => entry.limits.rpd);
+      const rpms = new Set([...groups.values()].map((entry) => entry.limits.rpm));
+      const summary =
+        requestsPerMinute === null
+          ? `${groups.size} groups, no per-minute limit`
+          : rpms.size === 1
+            ? `${groups.size} ${groups.size === 1 ? "key" : "keys"} × ${[...rpms][0]} RPM = ${requestsPerMinute} RPM`
+            : `${groups.size} keys, ${requestsPerMinute} RPM in total`;
+      return {
+        model,
+        groups: groups.size,
+        requestsPerMinute,
+        requestsPerDay,
+        remainingPerMinute: sum((entry) => (entry.limits.rpm === undefined ? undefined : Math.max(0, entry.limits.rpm - entry.spentMinute))),
+        remainingPerDay: sum((entry) => (entry.limits.rpd === undefined ? undefined : Math.max(0, entry.limits.rpd - entry.spentDay))),
+        summary,
+        keys: perKey,
+      };
+    });
+  }
+
+  /** Models worth showing: explicitly budgeted ones and those with counters. */
+  async shownModels(): Promise<string[]> {
+    const policy = await this.policy.current();
+    const named = [policy.limits, ...Object.values(policy.groups), ...Object.values(policy.keys)].flatMap((table) => Object.keys(table));
+    return [...new Set([...named.filter((model) => !model.includes("*")), ...this.ledger.models()])].sort();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * Requests spent per (key group, model) in this isolate or process: a sliding minute and the
+ * current Pacific day (Gemini's daily quotas reset at midnight Pacific time). On the self-host this
+ * is the one process, so it is exact; on Cloudflare each isolate counts its own requests, so the
+ * budget is best effort there (README, Operations).
+ */
+import { nextPacificMidnight } from "../gemini/classify.ts";
+import type { BudgetLimits } from "./budget-policy.ts";
+
+const minuteMs = 60_000;
+
+interface Counter {
+  /** Start times of the requests of the last minute, oldest first. */
+  minute: number[];
+  /** The Pacific midnight that ends the day counted in `day`. */
+  dayEnds: number;
+  day: number;
+}
+
+/** Requests of a unit and model: in the last minute and in the current Pacific day. */
+export interface Spent {
+  minute: number;
+  day: number;
+}
+
+/** The per-isolate budget counters. */
+export class BudgetLedger {
+  private readonly counters = new Map<string, Counter>();
+
+  private counter(unit: string, model: string, now: number): Counter {
+    const name = `${unit}\u0000${model}`;
+    let counter = this.counters.get(name);
+    if (counter === undefined) {
+      counter = { minute: [], dayEnds: nextPacificMidnight(now), day: 0 };
+      this.counters.set(name, counter);
+    }
+    while (counter.minute.length > 0 && (counter.minute[0] ?? 0) <= now - minuteMs) counter.minute.shift();
+    if (now >= counter.dayEnds) {
+      counter.dayEnds = nextPacificMidnight(now);
+      counter.day = 0;
+    }
+    return counter;
+  }
+
+  /** Requests spent now. */
+  spent(unit: string, model: string, now: number): Spent {
+    const counter = this.counter(unit, model, now);
+    return { minute: counter.minute.length, day: counter.day };
+  }
+
+  /** `now` when a request fits the limits, else the epoch ms of the next slot. */
+  nextSlot(unit: string, model: string, limits: BudgetLimits, now: number): number {
+    const counter = this.counter(unit, model, now);
+    let slot = now;
+    if (limits.rpd !== undefined && counter.day >= limits.rpd) slot = Math.max(slot, counter.dayEnds);
+    if (limits.rpm !== undefined && counter.minute.length >= limits.rpm) {
+      const oldest = counter.minute[counter.minute.length - limits.rpm];
+      slot = Math.max(slot, oldest === undefined ? now + minuteMs : oldest + minuteMs);
+    }
+    return slot;
+  }
+
+  /** Counts one request. */
+  spend(unit: string, model: string, now: number): void {
+    const counter = this.counter(unit, model, now);
+    counter.minute.push(now);
+    counter.day += 1;
+  }
+
+  /** Models with counters, for the status page. */
+  models(): string[] {
+    return [...new Set([...this.counters.keys()].map((name) => name.split("\u0000")[1] ?? ""))];
+  }
+
+  /** Forgets every counter (restore, tests). */
+  clear(): void {
+    this.counters.clear();
+  }
+}

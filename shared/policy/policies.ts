@@ -1,0 +1,32 @@
+/**
+ * The runtime-editable operations documents of an app (model policy, budgets, key metadata), each
+ * a Store setting with a default from the environment, plus the budget ledger of this isolate.
+ */
+import { budgetPolicySchema, type BudgetPolicy } from "../budget/budget-policy.ts";
+import { Budgets } from "../budget/budgets.ts";
+import type { Store } from "../store/store.ts";
+import type { PolicyConfig } from "./config.ts";
+import { keyMetadataTableSchema, type KeyMetadataTable } from "./key-metadata.ts";
+import { modelPolicySchema, type ModelPolicy } from "./model-policy.ts";
+import { SettingDocument } from "./setting.ts";
+import { defaultPrices, priceTableSchema, type PriceTable } from "../usage/prices.ts";
+
+/** Setting names, also the sections of a backup. */
+export const policySettingNames = { models: "policy.models", budgets: "policy.budgets", keyMetadata: "keys.metadata", prices: "policy.prices" } as const;
+
+/** The documents and services built once per app. */
+export interface Policies {
+  models: SettingDocument<ModelPolicy>;
+  budgets: Budgets;
+  /** Price table for cost estimates. */
+  prices: SettingDocument<PriceTable>;
+}
+
+/** Builds the documents over `store`; copies refresh every `refreshMs`. */
+export function createPolicies(store: Store, config: PolicyConfig, options: { refreshMs: number; clock: () => number }): Policies {
+  const models = new SettingDocument<ModelPolicy>(store, { name: policySettingNames.models, schema: modelPolicySchema, fallback: config.models, ...options });
+  const budgetPolicy = new SettingDocument<BudgetPolicy>(store, { name: policySettingNames.budgets, schema: budgetPolicySchema, fallback: config.budgets, ...options });
+  const keyMetadata = new SettingDocument<KeyMetadataTable>(store, { name: policySettingNames.keyMetadata, schema: keyMetadataTableSchema, fallback: {}, ...options });
+  const prices = new SettingDocument<PriceTable>(store, { name: policySettingNames.prices, schema: priceTableSchema, fallback: defaultPrices, ...options });
+  return { models, budgets: new Budgets(budgetPolicy, keyMetadata, options.clock), prices };
+}

@@ -1,0 +1,237 @@
+/**
+ * Issue 9, operations: the model policy (disabled models, aliases, defaults, injected system
+ * instructions, model lists) through the native and OpenAI APIs, and per key × model budgets
+ * (burst at the pool's capacity, per-day budgets until the next Pacific midnight, key groups),
+ * on the self-host bundle and the worker bundle under workerd, against the simulator.
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { nextPacificMidnight } from "../../shared/gemini/classify.ts";
+import { poolKeyId } from "../../shared/keys/identity.ts";
+import { GeminiSimulator } from "../sim/index.ts";
+import { resumeWorkerTargets, type Target } from "../helpers/targets.ts";
+
+const accessKey = "sk-operations-access-0123456789";
+const adminKey = "admin-operations-0123456789";
+
+interface Recorded {
+  model: string | null;
+  body: { systemInstruction?: { parts: { text: string }[] }; generationConfig?: Record<string, unknown>; safetySettings?: unknown };
+}
+
+describe.each(resumeWorkerTargets)("operations on %s", (_name, startTarget) => {
+  let sim: GeminiSimulator;
+  let target: Target;
+  let keys: string[];
+
+  const admin = (path: string, init: { method?: string; body?: unknown } = {}) =>
+    fetch(`${target.url}${path}`, {
+      method: init.method ?? "GET",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      ...(init.body !== undefined ? { body: JSON.stringify(init.body) } : {}),
+    });
+  const native = (model: string, body: Record<string, unknown> = {}) =>
+    fetch(`${target.url}/v1beta/models/${model}:generateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": accessKey },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "hello" }] }], ...body }),
+    });
+  const chat = (model: string, extra: Record<string, unknown> = {}) =>
+    fetch(`${target.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${accessKey}` },
+      body: JSON.stringify({ model, messages: [{ role: "system", content: "Client says" }, { role: "user", content: "hello" }], ...extra }),
+    });
+  const lastGenerate = (): Recorded => {
+    const generateRequests = sim.requests.filter((request) => request.path.includes(":streamGenerateContent"));
+    return generateRequests[generateRequests.length - 1] as unknown as Recorded;
+  };
+
+  beforeAll(async () => {
+    sim = await GeminiSimulator.start({ chunkChars: 64 });
+    keys = sim.createKeys(3);
+    target = await startTarget({
+      AUTH_KEY: accessKey,
+      ADMIN_KEY: adminKey,
+      GEMINI_UPSTREAM: sim.url,
+      GEMINI_API_KEYS: keys.join(","),
+      MODEL_POLICY: JSON.stringify({ disabled: ["gemini-3-pro-preview"] }),
+      ROUTING_KEY_STRATEGY: "round-robin",
+      USAGE_FLUSH_MS: "50",
+    });
+  });
+  beforeEach(() => sim.reset());
+  afterAll(async () => {
+    await target?.stop();
+    await sim?.close();
+  });
+
+  describe("model policy", () => {
+    const policy = {
+      disabled: ["gemini-2.5-pro"],
+      aliases: { "my-fast": "gemini-2.5-flash" },
+      defaults: {
+        "gemini-2.5-flash": { thinking: 512, includeThoughts: true, safetySettings: [{ category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_NONE" }] },
+      },
+      instructions: [
+        { text: "Be brief.", position: "prepend", model: "gemini-2.5-flash" },
+        { text: "Signed by the relay.", position: "append", accessKey: "env" },
+      ],
+    };
+
+    it("starts from MODEL_POLICY and validates edits, naming the field", async () => {
+      await admin("/api/policy/models", { method: "DELETE" });
+      const current = (await (await admin("/api/policy/models")).json()) as { policy: { disabled: string[] }; edited: boolean };
+      expect(current).toMatchObject({ policy: { disabled: ["gemini-3-pro-preview"] }, edited: false });
+      const bad = await admin("/api/policy/models", { method: "PUT", body: { defaults: { "gemini-2.5-flash": { thinking: "lots" } } } });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain("defaults.gemini-2.5-flash.thinking");
+      const saved = await admin("/api/policy/models", { method: "PUT", body: policy });
+      expect(saved.status).toBe(200);
+    });
+
+    it("applies alias, defaults and injected instructions to native requests", async () => {
+      const response = await native("my-fast", { systemInstruction: { parts: [{ text: "Client says" }] } });
+      expect(response.status).toBe(200);
+      const sent = lastGenerate();
+      expect(sent.model).toBe("gemini-2.5-flash");
+      expect(sent.body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 512, includeThoughts: true });
+      expect(sent.body.safetySettings).toEqual([{ category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_NONE" }]);
+      expect(sent.body.systemInstruction?.parts.map((part) => part.text)).toEqual(["Be brief.", "Client says", "Signed by the relay."]);
+
+      // What the request sets itself is kept.
+      await native("gemini-2.5-flash", { generationConfig: { thinkingConfig: { thinkingBudget: 0 } } });
+      expect(lastGenerate().body.generationConfig?.thinkingConfig).toEqual({ thinkingBudget: 0, includeThoughts: true });
+    });
+
+    it("applies alias, defaults and injected instructions to OpenAI requests", async () => {
+      const response = await chat("my-fast");
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { model: string }).model).toBe("my-fast");
+      const sent = lastGenerate();
+      expect(sent.model).toBe("gemini-2.5-flash");
+      expect(sent.body.generationConfig?.thinkingConfig).toMatchObject({ thinkingBudget: 512, includeThoughts: true });
+      expect(sent.body.safetySettings).toEqual([{ category: "HARM_CATEGORY_HARASSMENT", threshold: "BLOCK_NONE" }]);
+      expect(sent.body.systemInstruction?.parts.map((part) => part.text)).toEqual(["Be brief.", "Client says", "Signed by the relay."]);
+    });
+
+    it("refuses disabled models in each protocol's error shape without calling upstream", async () => {
+      const refused = await native("gemini-2.5-pro");
+      expect(refused.status).toBe(404);
+      expect(((await refused.json()) as { error: { status: string; message: string } }).error).toMatchObject({ status: "NOT_FOUND", message: expect.stringContaining("disabled") });
+      const openai = await chat("gemini-2.5-pro");
+      expect(openai.status).toBe(404);
+      expect(((await openai.json()) as { error: { message: string } }).error.message).toContain("disabled");
+      const counted = await fetch(`${target.url}/v1beta/models/gemini-2.5-pro:countTokens`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-goog-api-key": accessKey },
+        body: JSON.stringify({ contents: [{ parts: [{ text: "x" }] }] }),
+      });
+      expect(counted.status).toBe(404);
+      expect(sim.requests).toHaveLength(0);
+    });
+
+    it("reflects the policy in the native and OpenAI model lists", async () => {
+      const nativeList = (await (await fetch(`${target.url}/v1beta/models`, { headers: { "x-goog-api-key": accessKey } })).json()) as { models: { name: string }[] };
+      const names = nativeList.models.map((model) => model.name);
+      expect(names).toContain("models/my-fast");
+      expect(names).toContain("models/gemini-2.5-flash");
+      expect(names).not.toContain("models/gemini-2.5-pro");
+      const openaiList = (await (await fetch(`${target.url}/v1/models`, { headers: { authorization: `Bearer ${accessKey}` } })).json()) as { data: { id: string }[] };
+      const ids = openaiList.data.map((model) => model.id);
+      expect(ids).toContain("my-fast");
+      expect(ids).not.toContain("gemini-2.5-pro");
+      await admin("/api/policy/models", { method: "DELETE" });
+    });
+  });
+
+  describe("budgets", () => {
+    afterAll(async () => {
+      await admin("/api/policy/budgets", { method: "DELETE" });
+      await admin("/api/keys/metadata", { method: "DELETE" });
+    });
+
+    it("serves a burst at the pool's capacity without any key exceeding its per-minute budget", async () => {
+      for (const key of keys) sim.setKeyLimits(key, { requestsPerMinute: 2 });
+      const saved = await admin("/api/policy/budgets", { method: "PUT", body: { enabled: true, limits: { "gemini-2.5-flash": { rpm: 2 } } } });
+      expect(saved.status).toBe(200);
+      const answers = await Promise.all(Array.from({ length: 9 }, () => native("gemini-2.5-flash")));
+      const statuses = answers.map((answer) => answer.status).sort();
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 200, 429, 429, 429]);
+      const refused = (await answers.find((answer) => answer.status === 429)!.json()) as { error: { details: { retryDelay?: string }[] } };
+      const delay = Number(refused.error.details.find((detail) => detail.retryDelay)?.retryDelay?.replace("s", ""));
+      expect(delay).toBeGreaterThan(0);
+      expect(delay).toBeLessThanOrEqual(60);
+      const counts = sim.countsPerKey({ windowMs: 60_000 });
+      for (const key of keys) expect(counts[key]).toBe(2);
+      expect(sim.requests.every((request) => request.path.includes("gemini-2.5-flash"))).toBe(true);
+
+      const view = (await (await admin("/api/budgets?model=gemini-2.5-flash")).json()) as { models: { summary: string; remainingPerMinute: number; requestsPerMinute: number }[] };
+      expect(view.models[0]).toMatchObject({ summary: "3 keys × 2 RPM = 6 RPM", requestsPerMinute: 6, remainingPerMinute: 0 });
+    });
+
+    it("counts keys of one group together and stops them until the next Pacific midnight", async () => {
+      const ids = await Promise.all(keys.map(poolKeyId));
+      const grouped = await admin("/api/keys/metadata", { method: "PATCH", body: { keys: ids.map((id) => ({ id, group: "project-a", note: "shared project" })) } });
+      expect(grouped.status).toBe(200);
+      await admin("/api/policy/budgets", { method: "PUT", body: { enabled: true, limits: { "gemini-2.5-flash-lite": { rpd: 3 } } } });
+      for (let index = 0; index < 3; index++) expect((await native("gemini-2.5-flash-lite")).status).toBe(200);
+      const stopped = await native("gemini-2.5-flash-lite");
+      expect(stopped.status).toBe(429);
+      const body = (await stopped.json()) as { error: { details: { retryDelay?: string }[] } };
+      const delay = Number(body.error.details.find((detail) => detail.retryDelay)?.retryDelay?.replace("s", ""));
+      const expected = (nextPacificMidnight(Date.now()) - Date.now()) / 1_000;
+      expect(Math.abs(delay - expected)).toBeLessThan(10);
+      expect(sim.requests).toHaveLength(3);
+
+      const status = (await (await fetch(`${target.url}/status`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as {
+        budgets: { models: { model: string; groups: number; keys: { blockedUntil: number | null }[] }[] };
+      };
+      const lite = status.budgets.models.find((entry) => entry.model === "gemini-2.5-flash-lite");
+      expect(lite?.groups).toBe(1);
+      for (const key of lite?.keys ?? []) expect(Math.abs((key.blockedUntil ?? 0) - nextPacificMidnight(Date.now()))).toBeLessThan(10_000);
+    });
+  });
+
+  describe("key metadata", () => {
+    it("edits note, weight and group one by one and in bulk, shown with the keys", async () => {
+      const ids = await Promise.all(keys.map(poolKeyId));
+      const bad = await admin("/api/keys/metadata", { method: "PATCH", body: { keys: [{ id: ids[0], weight: -1 }] } });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain("keys[0].weight");
+      expect((await admin("/api/keys/metadata", { method: "PATCH", body: { keys: [{ id: ids[0], note: "billing account A", weight: 3 }] } })).status).toBe(200);
+      expect((await admin("/api/keys/metadata", { method: "PATCH", body: { keys: ids.map((id) => ({ id, group: "project-b" })) } })).status).toBe(200);
+      const listed = (await (await admin("/api/keys")).json()) as { keys: { id: string; metadata: Record<string, unknown> }[] };
+      expect(listed.keys.find((key) => key.id === ids[0])?.metadata).toEqual({ note: "billing account A", weight: 3, group: "project-b" });
+      expect(listed.keys.find((key) => key.id === ids[1])?.metadata).toEqual({ group: "project-b" });
+      await admin("/api/keys/metadata", { method: "DELETE" });
+    });
+  });
+
+  describe("cost", () => {
+    it("turns usage into estimated cost from the editable price table", async () => {
+      const prices = { "gemini-2.5-flash": { input: 1, output: 2, thinking: 4 }, "gemini-2.5-flash-lite": { input: 0.5, output: 3 } };
+      expect((await admin("/api/policy/prices", { method: "PUT", body: prices })).status).toBe(200);
+      expect((await native("gemini-2.5-flash")).status).toBe(200);
+      interface Totals { id: string; requests: number; promptTokens: number; completionTokens: number; thoughtTokens: number; estimatedCostUsd: number }
+      let usage: { estimatedCostUsd: number; byModel: Totals[]; byAccessKey: Totals[] } | undefined;
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline) {
+        usage = (await (await admin("/api/usage?days=2")).json()) as typeof usage;
+        if ((usage?.byModel.find((entry) => entry.id === "gemini-2.5-flash")?.promptTokens ?? 0) > 0 && (usage?.byModel.find((entry) => entry.id === "gemini-2.5-flash-lite")?.requests ?? 0) >= 3) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      const flash = usage!.byModel.find((entry) => entry.id === "gemini-2.5-flash")!;
+      const lite = usage!.byModel.find((entry) => entry.id === "gemini-2.5-flash-lite")!;
+      const round = (value: number) => Math.round(value * 1_000_000) / 1_000_000;
+      const flashCost = round((flash.promptTokens * 1 + flash.completionTokens * 2 + flash.thoughtTokens * 4) / 1_000_000);
+      const liteCost = round((lite.promptTokens * 0.5 + (lite.completionTokens + lite.thoughtTokens) * 3) / 1_000_000);
+      expect(flash.promptTokens).toBeGreaterThan(0);
+      expect(flash.estimatedCostUsd).toBeCloseTo(flashCost, 6);
+      expect(lite.estimatedCostUsd).toBeCloseTo(liteCost, 6);
+      const total = usage!.byModel.reduce((sum, entry) => sum + entry.estimatedCostUsd, 0);
+      expect(usage!.estimatedCostUsd).toBeCloseTo(total, 5);
+      expect(usage!.byAccessKey.find((entry) => entry.id === "env")!.estimatedCostUsd).toBeCloseTo(total, 5);
+      await admin("/api/policy/prices", { method: "DELETE" });
+    });
+  });
+});
