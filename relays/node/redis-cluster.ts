@@ -42,6 +42,9 @@ const connectionOptions: RedisOptions = {
   retryStrategy: (times) => Math.min(100 * times, 1_000),
 };
 
+/** Longest wait for the shared round-robin cursor before a pick uses the local one. */
+const cursorWaitMs = 100;
+
 /** Connects to `url` and builds the shared state; rejects when Redis cannot be reached at start. */
 export async function openRedisState(url: string, options: RedisStateOptions = {}): Promise<RedisStateHandle> {
   const prefix = options.prefix ?? "gemrelay";
@@ -120,11 +123,14 @@ export async function openRedisState(url: string, options: RedisStateOptions = {
     onChange: (listener) => void listeners.add(listener),
     async nextCursor(name) {
       localCursor += 1;
-      if (redis.status !== "ready") return localCursor;
+      if (redis.status !== "ready" || store.degraded) return localCursor;
+      // On the hot path: a slow Redis must not hold the pick longer than this.
+      let timer: NodeJS.Timeout | undefined;
+      const fallback = new Promise<number>((resolve) => (timer = setTimeout(() => resolve(localCursor), cursorWaitMs)));
       try {
-        return await redis.incr(`${prefix}:cursor:${name}`);
-      } catch {
-        return localCursor;
+        return await Promise.race([redis.incr(`${prefix}:cursor:${name}`).catch(() => localCursor), fallback]);
+      } finally {
+        clearTimeout(timer);
       }
     },
     onHealthChange: (listener) => void healthListeners.add(listener),

@@ -141,16 +141,16 @@ export class ResilientStore implements Store {
     return fallback;
   }
 
-  /** Admin writes: through, or a clear 503 when the store is unreachable. */
-  private async strict<T>(call: () => Promise<T>): Promise<T> {
+  /** Admin calls: through (announced as a change when `notify`), or a clear 503 when the store is unreachable. */
+  private async strict<T>(call: () => Promise<T>, notify = true): Promise<T> {
     try {
       const result = await call();
-      this.options.changed();
+      if (notify) this.options.changed();
       return result;
     } catch (error) {
       if (!isUnreachable(error)) throw error;
       this.down(error);
-      throw new GemrelayError("The shared state store (Redis) is unreachable: admin changes are refused until it is back.", 503);
+      throw new GemrelayError("The shared state store (Redis) is unreachable: admin changes and reports wait until it is back.", 503);
     }
   }
 
@@ -229,12 +229,13 @@ export class ResilientStore implements Store {
     return this.write(() => this.inner.recordUsage(batch), undefined, false);
   }
 
+  // Admin reports: not kept in memory (their arguments vary without bound); a 503 while unreachable.
   listUsage(fromDay: string, toDay: string): Promise<UsageRow[]> {
-    return this.read(`usage:${fromDay}:${toDay}`, () => this.inner.listUsage(fromDay, toDay));
+    return this.strict(() => this.inner.listUsage(fromDay, toDay), false);
   }
 
   listRequests(query: { limit: number; before?: number | null }): Promise<LoggedRequest[]> {
-    return this.read(`requests:${query.limit}:${query.before ?? ""}`, () => this.inner.listRequests(query));
+    return this.strict(() => this.inner.listRequests(query), false);
   }
 
   pruneUsage(retention: UsageRetention): Promise<void> {

@@ -14,6 +14,7 @@ import type { Background } from "../routing/pool-view.ts";
 import { sendWithFailover } from "../routing/scheduler.ts";
 import type { PoolKey } from "../store/store.ts";
 import { attachTrace, RequestTrace } from "../usage/trace.ts";
+import { keyDisabled } from "../alerts/triggers.ts";
 
 /** Upstream attempts per probe: a second relay when the first one fails. */
 export const probeAttempts = 2;
@@ -104,6 +105,7 @@ export async function checkKeys(keys: readonly PoolKey[], context: AppContext, b
       "disabled",
       "key check: invalid",
     );
+    for (const result of invalid) keyDisabled(context, result.key.key, "key check: invalid", "*", background);
   }
   if (revived.length > 0) await context.store.setKeysStatus(revived.map((result) => result.key.key), "active", null);
   if (invalid.length > 0 || revived.length > 0) await context.pool.invalidate();

@@ -8,10 +8,11 @@ import { scriptAccess } from "./console/script-access.ts";
 import { scriptCore } from "./console/script-core.ts";
 import { scriptKeys } from "./console/script-keys.ts";
 import { scriptUsage } from "./console/script-usage.ts";
+import { scriptOperations } from "./console/script-operations.ts";
 import { consoleStyle } from "./console/style.ts";
 
 /** The whole console script, in the order its parts depend on each other. */
-export const consoleScript = [scriptCore, scriptKeys, scriptAccess, scriptUsage].join("\n");
+export const consoleScript = [scriptCore, scriptKeys, scriptAccess, scriptUsage, scriptOperations].join("\n");
 
 /** Security headers of every console response. */
 export const consoleHeaders: Readonly<Record<string, string>> = {

@@ -27,6 +27,8 @@ export interface KeyBudget {
   limits: BudgetLimits;
   spentMinute: number;
   spentDay: number;
+  /** Input tokens of the last minute (counted when requests finish). */
+  tokensMinute: number;
   /** Epoch ms when the key can take a request again; null when it can now. */
   blockedUntil: number | null;
 }
@@ -45,6 +47,12 @@ export interface ModelCapacity {
   keys: KeyBudget[];
 }
 
+/** The ledger unit of a key: its group when it has one (the group shares one Google project's quota), else the key. */
+function unitOf(id: string, metadata: KeyMetadataTable): string {
+  const group = metadata[id]?.group;
+  return group === undefined ? `key:${id}` : `group:${group}`;
+}
+
 /** Budgets of an app: settings documents plus this isolate's ledger. */
 export class Budgets {
   readonly ledger = new BudgetLedger();
@@ -59,24 +67,31 @@ export class Budgets {
   async admission(keys: readonly string[], model: string): Promise<Admission> {
     const [policy, metadata, ids] = await Promise.all([this.policy.current(), this.metadata.current(), Promise.all(keys.map(poolKeyId))]);
     const byKey = new Map(keys.map((key, index) => [key, ids[index] ?? ""]));
-    const unitOf = (key: string): { unit: string; limits: BudgetLimits } => {
+    const budgetOf = (key: string): { unit: string; limits: BudgetLimits } => {
       const id = byKey.get(key) ?? "";
-      const group = metadata[id]?.group;
-      return { unit: group === undefined ? `key:${id}` : `group:${group}`, limits: limitsFor(policy, id, group, model) };
+      return { unit: unitOf(id, metadata), limits: limitsFor(policy, id, metadata[id]?.group, model) };
     };
     const nextSlot = (key: string): number => {
       if (!policy.enabled || model === "*") return this.clock();
-      const { unit, limits } = unitOf(key);
+      const { unit, limits } = budgetOf(key);
       return this.ledger.nextSlot(unit, model, limits, this.clock());
     };
     return {
       allows: (key) => nextSlot(key) <= this.clock(),
       spend: (key) => {
-        if (policy.enabled && model !== "*") this.ledger.spend(unitOf(key).unit, model, this.clock());
+        if (policy.enabled && model !== "*") this.ledger.spend(budgetOf(key).unit, model, this.clock());
       },
       weightOf: (key) => metadata[byKey.get(key) ?? ""]?.weight ?? 1,
       soonest: (candidates) => Math.min(...candidates.map(nextSlot)),
     };
+  }
+
+  /** Counts the input tokens of a finished request on `key` (a pool key) for the per-minute token budget. */
+  async spendTokens(key: string, model: string, tokens: number): Promise<void> {
+    if (tokens <= 0 || model === "*") return;
+    const [policy, metadata, id] = await Promise.all([this.policy.current(), this.metadata.current(), poolKeyId(key)]);
+    if (!policy.enabled) return;
+    this.ledger.spendTokens(unitOf(id, metadata), model, tokens, this.clock());
   }
 
   /** Capacity and remaining budget per model over the active `keys` (status page and console). */
@@ -86,11 +101,11 @@ export class Budgets {
     return models.map((model) => {
       const perKey: KeyBudget[] = ids.map((id) => {
         const group = metadata[id]?.group;
-        const unit = group === undefined ? `key:${id}` : `group:${group}`;
+        const unit = unitOf(id, metadata);
         const limits = limitsFor(policy, id, group, model);
         const spent = this.ledger.spent(unit, model, now);
         const slot = this.ledger.nextSlot(unit, model, limits, now);
-        return { id, group: group ?? id, limits, spentMinute: spent.minute, spentDay: spent.day, blockedUntil: policy.enabled && slot > now ? slot : null };
+        return { id, group: group ?? id, limits, spentMinute: spent.minute, spentDay: spent.day, tokensMinute: spent.tokensMinute, blockedUntil: policy.enabled && slot > now ? slot : null };
       });
       const groups = new Map(perKey.map((entry) => [entry.group, entry]));
       const sum = (pick: (entry: KeyBudget) => number | undefined): number | null => {

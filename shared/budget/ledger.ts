@@ -12,15 +12,18 @@ const minuteMs = 60_000;
 interface Counter {
   /** Start times of the requests of the last minute, oldest first. */
   minute: number[];
+  /** Input tokens of the last minute's finished requests, oldest first (counted after the fact). */
+  tokens: { at: number; count: number }[];
   /** The Pacific midnight that ends the day counted in `day`. */
   dayEnds: number;
   day: number;
 }
 
-/** Requests of a unit and model: in the last minute and in the current Pacific day. */
+/** Requests of a unit and model: in the last minute and in the current Pacific day; input tokens in the last minute. */
 export interface Spent {
   minute: number;
   day: number;
+  tokensMinute: number;
 }
 
 /** The per-isolate budget counters. */
@@ -31,10 +34,11 @@ export class BudgetLedger {
     const name = `${unit}\u0000${model}`;
     let counter = this.counters.get(name);
     if (counter === undefined) {
-      counter = { minute: [], dayEnds: nextPacificMidnight(now), day: 0 };
+      counter = { minute: [], tokens: [], dayEnds: nextPacificMidnight(now), day: 0 };
       this.counters.set(name, counter);
     }
     while (counter.minute.length > 0 && (counter.minute[0] ?? 0) <= now - minuteMs) counter.minute.shift();
+    while (counter.tokens.length > 0 && (counter.tokens[0]?.at ?? 0) <= now - minuteMs) counter.tokens.shift();
     if (now >= counter.dayEnds) {
       counter.dayEnds = nextPacificMidnight(now);
       counter.day = 0;
@@ -45,7 +49,7 @@ export class BudgetLedger {
   /** Requests spent now. */
   spent(unit: string, model: string, now: number): Spent {
     const counter = this.counter(unit, model, now);
-    return { minute: counter.minute.length, day: counter.day };
+    return { minute: counter.minute.length, day: counter.day, tokensMinute: counter.tokens.reduce((sum, entry) => sum + entry.count, 0) };
   }
 
   /** `now` when a request fits the limits, else the epoch ms of the next slot. */
@@ -57,7 +61,22 @@ export class BudgetLedger {
       const oldest = counter.minute[counter.minute.length - limits.rpm];
       slot = Math.max(slot, oldest === undefined ? now + minuteMs : oldest + minuteMs);
     }
+    if (limits.tpm !== undefined) {
+      // Tokens are known only after a request, so a key may go over by one request; then it waits
+      // until enough of the minute's tokens have aged out.
+      let total = counter.tokens.reduce((sum, entry) => sum + entry.count, 0);
+      for (const entry of counter.tokens) {
+        if (total < limits.tpm) break;
+        total -= entry.count;
+        slot = Math.max(slot, entry.at + minuteMs);
+      }
+    }
     return slot;
+  }
+
+  /** Counts the input tokens of a finished request. */
+  spendTokens(unit: string, model: string, count: number, now: number): void {
+    this.counter(unit, model, now).tokens.push({ at: now, count });
   }
 
   /** Counts one request. */

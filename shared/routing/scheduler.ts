@@ -61,19 +61,19 @@ function poolExhausted(snapshot: PoolSnapshot, model: string, now: number): Gemr
   const soonest = Math.min(
     ...snapshot.cooldowns.filter((cooldown) => active.has(cooldown.key) && (cooldown.model === model || cooldown.model === "*")).map((cooldown) => cooldown.until),
   );
-  const seconds = Number.isFinite(soonest) ? Math.max(1, Math.ceil((soonest - now) / 1_000)) : 60;
-  return new GemrelayError(
-    `Resource has been exhausted (e.g. check quota). Every Gemini key in the pool is cooling down for ${model}; retry in ${seconds}s.`,
-    429,
-    [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${seconds}s` }],
-  );
+  return retryLater(`is cooling down for ${model}`, soonest, now);
 }
 
 /** The 429 answered when every usable key has spent its budget for a model: RetryInfo for the next slot. */
 function budgetSpent(model: string, slot: number, now: number): GemrelayError {
-  const seconds = Number.isFinite(slot) ? Math.max(1, Math.ceil((slot - now) / 1_000)) : 60;
+  return retryLater(`has spent its budget for ${model}`, slot, now);
+}
+
+/** Gemini's 429 shape with RetryInfo until `until` (60 s when unknown). */
+function retryLater(why: string, until: number, now: number): GemrelayError {
+  const seconds = Number.isFinite(until) ? Math.max(1, Math.ceil((until - now) / 1_000)) : 60;
   return new GemrelayError(
-    `Resource has been exhausted (e.g. check quota). Every Gemini key in the pool has spent its budget for ${model}; retry in ${seconds}s.`,
+    `Resource has been exhausted (e.g. check quota). Every Gemini key in the pool ${why}; retry in ${seconds}s.`,
     429,
     [{ "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: `${seconds}s` }],
   );
@@ -86,9 +86,10 @@ function budgetSpent(model: string, slot: number, now: number): GemrelayError {
  */
 async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>): Promise<string | undefined> {
   const candidates = usableKeys(snapshot, plan.model, context.clock(), tried);
-  const admission = await context.policies.budgets.admission(candidates, plan.model);
   // Several instances on one Store: round-robin on a cursor they share, so it stays fair across them.
+  // Read before the admission, so that no await separates the budget check from the spend.
   const cursor = context.cluster && context.config.routing.keyStrategy === "round-robin" && candidates.length > 0 && plan.stickyHash === undefined ? await context.cluster.nextCursor("keys") : null;
+  const admission = await context.policies.budgets.admission(candidates, plan.model);
   const usable = candidates.filter((key) => admission.allows(key));
   let key: string | undefined;
   if (plan.stickyHash !== undefined && usable.length > 0) key = usable[plan.stickyHash % usable.length];

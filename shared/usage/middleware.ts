@@ -10,7 +10,18 @@ import { resolveClient } from "../access/resolve.ts";
 import { parseGeminiPath } from "../gemini/paths.ts";
 import { matchOpenAiRoute } from "../openai/paths.ts";
 import type { Background } from "../routing/pool-view.ts";
-import { attachTrace, RequestTrace } from "./trace.ts";
+import { attachTrace, RequestTrace, type FinishedRequest } from "./trace.ts";
+
+/** Counts a finished request's input tokens for the per-minute token budgets; pool keys only (a pass-through key is the client's). */
+async function countTokens(context: AppContext, finished: FinishedRequest, background: Background): Promise<void> {
+  try {
+    const key = finished.key;
+    if (key === null || !(await context.pool.current(background)).keys.some((entry) => entry.key === key)) return;
+    await context.policies.budgets.spendTokens(key, finished.model, finished.usage?.promptTokenCount ?? 0);
+  } catch (error) {
+    context.log({ level: "error", event: "budget.tokens", message: String(error) });
+  }
+}
 
 /** The middleware; `backgroundOf` gives the platform's way to run work after the response. */
 export function clientRequests(context: AppContext, backgroundOf: (c: Context) => Background): MiddlewareHandler {
@@ -23,7 +34,13 @@ export function clientRequests(context: AppContext, backgroundOf: (c: Context) =
     const trace = new RequestTrace(context.clock(), gemini?.model ?? null, context.clock);
     attachTrace(request.signal, trace);
     rememberClient(request, await resolveClient(request, url, context, trace, background));
-    background(trace.finished.then((finished) => context.admin.usage.add(finished)));
+    background(
+      trace.finished.then((finished) => {
+        // The recorder's flush is part of this task: waitUntil must keep the isolate alive for it.
+        const recorded = context.admin.usage.add(finished);
+        return Promise.all([recorded, countTokens(context, finished, background)]);
+      }),
+    );
     await next();
     c.res = trace.observeResponse(c.res);
   };

@@ -219,6 +219,21 @@ describe.each(targets)("console on %s", (name, startTarget) => {
     expect(await page.textContent("#relays-table")).toContain("direct");
     await snapshot("relays");
 
+    // Operations (issue 9): cost, alert feed, and a policy edit whose mistake is named by field.
+    await openPage("operations", "#model-policy-text");
+    expect(await page.textContent("#cost")).toContain("gemini-2.5-flash");
+    expect(await page.textContent("#alerts")).toContain("key-disabled");
+    await page.fill("#budgets-text", JSON.stringify({ enabled: true, limits: { "gemini-2.5-flash": { rpm: "ten" } } }));
+    await page.click("#budgets-save");
+    await page.waitForSelector("section .message.error");
+    expect(await page.textContent("section .message.error")).toContain("limits.gemini-2.5-flash.rpm");
+    await page.fill("#budgets-text", JSON.stringify({ enabled: true, limits: { "gemini-2.5-flash": { rpm: 100 } } }));
+    await page.click("#budgets-save");
+    await page.waitForFunction(() => [...document.querySelectorAll("section .message")].some((node) => node.textContent === "Saved."));
+    await openPage("operations", "#capacity");
+    expect(await page.textContent("#capacity")).toContain("RPM");
+    await snapshot("operations");
+
     // Log out: the console asks for the key again.
     await page.click("#logout");
     await page.waitForSelector("form.login");

@@ -190,6 +190,21 @@ describe.each(resumeWorkerTargets)("operations on %s", (_name, startTarget) => {
       expect(lite?.groups).toBe(1);
       for (const key of lite?.keys ?? []) expect(Math.abs((key.blockedUntil ?? 0) - nextPacificMidnight(Date.now()))).toBeLessThan(10_000);
     });
+
+    it("holds a group back for the rest of the minute once its input tokens per minute are spent", async () => {
+      // Still one group (previous test); 1 token per minute: the first answer spends it.
+      await admin("/api/policy/budgets", { method: "PUT", body: { enabled: true, freeTier: false, limits: { "gemini-2.5-pro": { tpm: 1 } } } });
+      expect((await native("gemini-2.5-pro")).status).toBe(200);
+      let status = 0;
+      const deadline = Date.now() + 5_000;
+      while (Date.now() < deadline && status !== 429) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const view = (await (await admin("/api/budgets?model=gemini-2.5-pro")).json()) as { models: { keys: { tokensMinute: number }[] }[] };
+        if ((view.models[0]?.keys[0]?.tokensMinute ?? 0) > 0) status = (await native("gemini-2.5-pro")).status;
+      }
+      expect(status).toBe(429);
+      expect(sim.requests).toHaveLength(1);
+    });
   });
 
   describe("key metadata", () => {

@@ -51,3 +51,18 @@ describe("budgets", () => {
     expect(ledger.nextSlot("u", "m", { rpd: 2 }, nextPacificMidnight(start))).toBe(nextPacificMidnight(start));
   });
 });
+
+describe("input tokens per minute", () => {
+  it("holds a unit back until enough of the minute's tokens aged out", () => {
+    const ledger = new BudgetLedger();
+    const start = Date.UTC(2026, 0, 15, 12, 0, 0);
+    ledger.spendTokens("u", "m", 600, start);
+    ledger.spendTokens("u", "m", 500, start + 5_000);
+    expect(ledger.spent("u", "m", start + 6_000)).toMatchObject({ tokensMinute: 1_100 });
+    // 1100 ≥ 1000: the first entry must age out (at start + 60 s) to get under the limit.
+    expect(ledger.nextSlot("u", "m", { tpm: 1_000 }, start + 6_000)).toBe(start + 60_000);
+    // Under 500: both must age out.
+    expect(ledger.nextSlot("u", "m", { tpm: 400 }, start + 6_000)).toBe(start + 65_000);
+    expect(ledger.nextSlot("u", "m", { tpm: 2_000 }, start + 6_000)).toBe(start + 6_000);
+  });
+});

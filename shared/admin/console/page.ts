@@ -23,6 +23,7 @@ export const consolePage = `<!doctype html>
     <button type="button" data-page="relays">Relays</button>
     <button type="button" data-page="usage">Usage</button>
     <button type="button" data-page="requests">Requests</button>
+    <button type="button" data-page="operations">Operations</button>
     <button type="button" id="logout">Log out</button>
   </nav>
 </header>
