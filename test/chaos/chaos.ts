@@ -6,6 +6,7 @@
  * (Store counters that disagree with what the simulator saw) and crashes (a target that stops
  * answering). All three must be zero.
  */
+import { seededRandom } from "../helpers/random.ts";
 import { GeminiSimulator, continuingAnswer, type Fault } from "../sim/index.ts";
 import { lastUserText } from "../sim/content.ts";
 
@@ -28,22 +29,11 @@ export interface ChaosReport {
   faultsInjected: number;
 }
 
-/** Deterministic PRNG (mulberry32): a failing run is reproduced from its seed. */
-export function seeded(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let value = Math.imul(state ^ (state >>> 15), 1 | state);
-    value = (value + Math.imul(value ^ (value >>> 7), 61 | value)) ^ value;
-    return ((value ^ (value >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 const words = ["relay", "stream", "token", "quota", "region", "signal", "answer", "resume", "model", "worker", "egress", "cache"];
 
 /** The whole answer the simulated model gives to prompt `chaos <n>`: a few hundred characters. */
 export function answerFor(prompt: string): string {
-  const next = seeded(Number(/(\d+)/.exec(prompt)?.[1] ?? 0) + 1);
+  const next = seededRandom(Number(/(\d+)/.exec(prompt)?.[1] ?? 0) + 1);
   const sentences: string[] = [];
   for (let sentence = 0; sentence < 6 + Math.floor(next() * 6); sentence++) {
     const length = 6 + Math.floor(next() * 8);
@@ -125,7 +115,7 @@ export async function runChaos(options: {
   faultRate?: number;
 }): Promise<ChaosReport> {
   const { sim, target } = options;
-  const next = seeded(options.seed);
+  const next = seededRandom(options.seed);
   sim.setAnswer(continuingAnswer((request) => answerFor(lastUserText(request.body)), { repeat: 17 }));
   let faultsInjected = 0;
   const report: ChaosReport = { requests: options.requests, complete: 0, explicitErrors: 0, silentTruncations: [], lostState: [], crashes: [], faultsInjected: 0 };

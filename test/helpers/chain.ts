@@ -3,11 +3,12 @@
  * the dev relay host, and the worker (dist/worker) under workerd through miniflare.
  */
 import { fork } from "node:child_process";
-import { createServer } from "node:net";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { durableObject, repositoryRoot, workerCompatibilityDate } from "../../deploy/targets.ts";
 import { temporaryDirectory } from "./process.ts";
+
+export { freePort } from "./process.ts";
 
 /** A relay bundle serving on loopback. */
 export interface RunningRelay {
@@ -21,19 +22,6 @@ export const relayBundles = {
   netlify: path.join(repositoryRoot, "dist/netlify/netlify-cmh/functions/gemrelay.mjs"),
   vercel: path.join(repositoryRoot, "dist/vercel/vercel-iad1/.vercel/output/functions/relay.func/index.mjs"),
 } as const;
-
-/** A free loopback port (listened on briefly, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Starts one relay bundle under Node on `port` (0: any) with its own environment. */
 export async function startRelay(options: {

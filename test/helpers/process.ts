@@ -1,6 +1,7 @@
 /** Starting built bundles as child processes for end-to-end tests, and stopping them reliably. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -81,4 +82,17 @@ export async function startSelfHost(env: Record<string, string>): Promise<Child 
   const child = startChild(process.execPath, ["dist/node/server.mjs"], { PORT: "0", HOST: "127.0.0.1", ...env });
   const [, url = ""] = await child.waitFor(/listening on (http:\/\/\S+)/);
   return Object.assign(child, { url });
+}
+
+/** A free loopback port (listened on briefly, then released). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

@@ -1,6 +1,6 @@
 /** A throwaway redis-server (Debian's package) on a free loopback port, for the Redis tests. */
+import { freePort } from "./process.ts";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 
 /** A running redis-server child. */
 export interface RedisServer {
@@ -16,19 +16,6 @@ export interface RedisServer {
 /** Whether `redis-server` is installed (`.ci/run` installs it; under CI=true the Redis suites run regardless and fail without it). */
 export function hasRedisServer(): boolean {
   return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
-}
-
-/** A free TCP port on 127.0.0.1. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** Spawns redis-server on `port` and resolves once it accepts connections. */
