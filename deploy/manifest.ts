@@ -21,6 +21,7 @@ import {
 /** Default Gemini base URL (kept in step with shared/config/env.ts). */
 export { defaultUpstream } from "../shared/config/upstream.ts";
 import { defaultUpstream } from "../shared/config/upstream.ts";
+import { operationsSchema } from "./operations.ts";
 
 /** Default manifest path, relative to the working directory. */
 export const defaultManifestPath = "deploy/manifest.yaml";
@@ -170,6 +171,7 @@ export const manifestSchema = z.strictObject({
   relays: z.array(relay).default([]).describe("Egress relays: stateless, region-pinned"),
   routing: routing.optional().describe("How the worker spreads and retries requests"),
   resume: policy.optional().describe("Resume (anti-truncation) policy"),
+  operations: operationsSchema.optional().describe("Model policy, budgets and alert defaults (issue 9; the console edits them at runtime)"),
   secrets: secrets.describe("Which environment variable holds each secret at deploy time (values never go here)"),
 });
 

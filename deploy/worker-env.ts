@@ -4,6 +4,7 @@
  */
 import type { Manifest } from "./manifest.ts";
 import { locationHintVariable } from "./targets.ts";
+import { operationsVariables } from "./operations.ts";
 
 /** A relay's URL as the worker should know it: `#weight=N` when the manifest weights it. */
 export function relayUrlWithWeight(url: string, weight: number): string {
@@ -39,7 +40,7 @@ export interface WeightedRelayUrl {
  * `gemrelay deploy` writes them as wrangler `vars`, so both run the worker with the same settings.
  */
 export function workerVariables(manifest: Manifest, options: { relays: readonly WeightedRelayUrl[]; upstream: string }): Record<string, string> {
-  const variables: Record<string, string> = { ...routingVariables(manifest), GEMINI_UPSTREAM: options.upstream };
+  const variables: Record<string, string> = { ...routingVariables(manifest), ...operationsVariables(manifest.operations), GEMINI_UPSTREAM: options.upstream };
   if (options.relays.length > 0) {
     variables.RELAY_URLS = options.relays.map((relay) => relayUrlWithWeight(relay.url, relay.weight)).join(",");
   }

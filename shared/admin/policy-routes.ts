@@ -12,7 +12,10 @@ import { keyMetadataSchema, keyMetadataTableSchema } from "../policy/key-metadat
 import { modelPolicySchema } from "../policy/model-policy.ts";
 import type { SettingDocument } from "../policy/setting.ts";
 import { priceTableSchema } from "../usage/prices.ts";
+import { GemrelayError } from "../errors.ts";
+import { manualDisableReason } from "./check.ts";
 import { readJson } from "./input.ts";
+import { keysById } from "./key-views.ts";
 import type { AdminRoute } from "./routes.ts";
 
 /** GET, PUT and DELETE for one document at `path`. */
@@ -23,8 +26,34 @@ function mountDocument<T>(app: Hono, path: string, document: SettingDocument<T>,
 }
 
 const metadataPatch = z.object({
-  keys: z.array(keyMetadataSchema.extend({ id: z.string({ message: "id is required" }).regex(/^[0-9a-f]{16}$/, { message: "id must be a pool key id" }) })).min(1, { message: "keys must name at least one key" }),
+  keys: z
+    .array(
+      keyMetadataSchema.extend({
+        id: z.string({ message: "id is required" }).regex(/^[0-9a-f]{16}$/, { message: "id must be a pool key id" }),
+        /** Not metadata: sets the key's status (enable clears its cooldowns), like POST /api/keys/:id/enable|disable. */
+        enabled: z.boolean({ message: "enabled must be true or false" }).optional(),
+      }),
+    )
+    .min(1, { message: "keys must name at least one key" }),
 });
+
+/** Applies the `enabled` flags of a bulk edit; throws a 404 naming unknown ids. */
+async function applyEnabled(context: AppContext, entries: readonly { id: string; enabled?: boolean | undefined }[]): Promise<void> {
+  const flagged = entries.filter((entry) => entry.enabled !== undefined);
+  if (flagged.length === 0) return;
+  const byId = await keysById(await context.store.listKeys());
+  const missing = flagged.filter((entry) => !byId.has(entry.id)).map((entry) => entry.id);
+  if (missing.length > 0) throw new GemrelayError(`No pool key with id ${missing.join(", ")}.`, 404);
+  const keyOf = (entry: { id: string }) => byId.get(entry.id)?.key ?? "";
+  const enable = flagged.filter((entry) => entry.enabled === true).map(keyOf);
+  const disable = flagged.filter((entry) => entry.enabled === false).map(keyOf);
+  if (enable.length > 0) {
+    await context.store.setKeysStatus(enable, "active", null);
+    for (const key of enable) await context.store.clearCooldowns(key);
+  }
+  if (disable.length > 0) await context.store.setKeysStatus(disable, "disabled", manualDisableReason);
+  await context.pool.invalidate();
+}
 
 /** Adds the policy routes. */
 export function mountPolicyRoutes(app: Hono, context: AppContext, admin: AdminRoute): void {
@@ -39,8 +68,9 @@ export function mountPolicyRoutes(app: Hono, context: AppContext, admin: AdminRo
     "/api/keys/metadata",
     admin(async (c) => {
       const { keys } = await readJson(c.req.raw, metadataPatch);
+      await applyEnabled(context, keys);
       const table = { ...(await budgets.metadata.current()) };
-      for (const { id, ...fields } of keys) table[id] = { ...table[id], ...fields };
+      for (const { id, enabled: _status, ...fields } of keys) if (Object.keys(fields).length > 0) table[id] = { ...table[id], ...fields };
       return c.json({ policy: await budgets.metadata.set(table) });
     }),
   );

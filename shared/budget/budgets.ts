@@ -65,7 +65,12 @@ export class Budgets {
 
   /** Loads what a decision over `keys` for `model` needs (ids, documents), then decides synchronously. */
   async admission(keys: readonly string[], model: string): Promise<Admission> {
-    const [policy, metadata, ids] = await Promise.all([this.policy.current(), this.metadata.current(), Promise.all(keys.map(poolKeyId))]);
+    const [policy, metadata] = await Promise.all([this.policy.current(), this.metadata.current()]);
+    if ((!policy.enabled || model === "*") && Object.keys(metadata).length === 0) {
+      // The common case costs nothing per key: no budgets to check, no weights to look up.
+      return { allows: () => true, spend: () => undefined, weightOf: () => 1, soonest: () => this.clock() };
+    }
+    const ids = await Promise.all(keys.map(poolKeyId));
     const byKey = new Map(keys.map((key, index) => [key, ids[index] ?? ""]));
     const budgetOf = (key: string): { unit: string; limits: BudgetLimits } => {
       const id = byKey.get(key) ?? "";

@@ -7,11 +7,6 @@ import { isDisabled, type ModelPolicy } from "./model-policy.ts";
 
 const nativeListSchema = z.looseObject({ models: z.array(z.looseObject({ name: z.string() })).optional() });
 
-/** True when a model path segment names a model the policy hides. */
-export function hiddenModel(policy: ModelPolicy, id: string): boolean {
-  return isDisabled(policy, id);
-}
-
 /** Rewrites Gemini's `GET /v1beta/models` answer; an unexpected shape is passed on unchanged. */
 export function nativeModelList(text: string, policy: ModelPolicy): string {
   let value: unknown;

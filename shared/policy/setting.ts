@@ -1,7 +1,8 @@
 /**
  * A JSON document kept in one Store setting (policy, budgets, key metadata), editable at runtime
  * from the admin API, with a default from the environment. Each isolate keeps a copy and re-reads
- * it when older than `refreshMs`, so the hot path never waits for the Store after the first read.
+ * it when older than `refreshMs` (behind the scenes), so the hot path never waits for the Store
+ * after the first read.
  */
 import type { z } from "zod";
 import type { Store } from "../store/store.ts";
@@ -23,6 +24,8 @@ export class SettingDocument<T> {
   private value: T | null = null;
   private readAt = -Infinity;
   private loading: Promise<T> | null = null;
+  /** Bumped by writes and `forget`: a read that started before must not overwrite what came after. */
+  private generation = 0;
 
   constructor(
     private readonly store: Store,
@@ -39,15 +42,17 @@ export class SettingDocument<T> {
     return this.options.fallback;
   }
 
-  /** The current document; reads the Store the first time and when the copy is stale. */
+  /**
+   * The current document. Waits for the Store only for the first read (or after `forget`); a
+   * stale copy keeps serving while a fresh read runs, so requests never wait on the Store
+   * (on Cloudflare a Durable Object round trip) once the copy exists.
+   */
   async current(): Promise<T> {
     if (this.value !== null && this.options.clock() - this.readAt <= this.options.refreshMs) return this.value;
     this.loading ??= this.load().finally(() => (this.loading = null));
-    return this.loading;
-  }
-
-  /** The last document read, without waiting (null before the first read). */
-  cached(): T | null {
+    if (this.value === null) return this.loading;
+    // A failed refresh keeps the last copy; the next stale read tries again.
+    this.loading.catch(() => undefined);
     return this.value;
   }
 
@@ -68,7 +73,9 @@ export class SettingDocument<T> {
 
   /** Drops this isolate's copy: the next read goes to the Store (after a restore). */
   forget(): void {
+    this.generation += 1;
     this.value = null;
+    this.loading = null;
   }
 
   /** The stored text, or null when the default applies (for backups). */
@@ -78,6 +85,7 @@ export class SettingDocument<T> {
   }
 
   private async load(): Promise<T> {
+    const generation = this.generation;
     const text = await this.store.getSetting(this.options.name);
     let value = this.options.fallback;
     if (text !== null && text !== "") {
@@ -85,11 +93,14 @@ export class SettingDocument<T> {
       const parsed = this.options.schema.safeParse(safeJson(text));
       if (parsed.success) value = parsed.data;
     }
+    // Something newer was written or forgotten meanwhile: keep it, or read again.
+    if (generation !== this.generation) return this.value ?? this.current();
     this.remember(value);
     return value;
   }
 
   private remember(value: T): void {
+    this.generation += 1;
     this.value = value;
     this.readAt = this.options.clock();
   }

@@ -27,7 +27,7 @@ describe("manifest JSON Schema", () => {
     expect(schema.$schema).toBe("https://json-schema.org/draft/2020-12/schema");
     expect(schema.required).toEqual(expect.arrayContaining(["name", "worker"]));
     expect(schema.additionalProperties).toBe(false);
-    expect(Object.keys(schema.properties)).toEqual(["name", "upstream", "worker", "relays", "routing", "resume", "secrets"]);
+    expect(Object.keys(schema.properties)).toEqual(["name", "upstream", "worker", "relays", "routing", "resume", "operations", "secrets"]);
   });
 
   it("offers exactly the relay regions Gemini serves, per platform, and never hkg1", () => {

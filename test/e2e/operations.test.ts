@@ -167,6 +167,7 @@ describe.each(resumeWorkerTargets)("operations on %s", (_name, startTarget) => {
 
       const view = (await (await admin("/api/budgets?model=gemini-2.5-flash")).json()) as { models: { summary: string; remainingPerMinute: number; requestsPerMinute: number }[] };
       expect(view.models[0]).toMatchObject({ summary: "3 keys × 2 RPM = 6 RPM", requestsPerMinute: 6, remainingPerMinute: 0 });
+      for (const key of keys) sim.setKeyLimits(key, {});
     });
 
     it("counts keys of one group together and stops them until the next Pacific midnight", async () => {
@@ -218,6 +219,15 @@ describe.each(resumeWorkerTargets)("operations on %s", (_name, startTarget) => {
       const listed = (await (await admin("/api/keys")).json()) as { keys: { id: string; metadata: Record<string, unknown> }[] };
       expect(listed.keys.find((key) => key.id === ids[0])?.metadata).toEqual({ note: "billing account A", weight: 3, group: "project-b" });
       expect(listed.keys.find((key) => key.id === ids[1])?.metadata).toEqual({ group: "project-b" });
+
+      // The enabled flag, in bulk: disabled keys are not picked, enabling brings them back.
+      expect((await admin("/api/keys/metadata", { method: "PATCH", body: { keys: [{ id: ids[1], enabled: false }, { id: ids[2], enabled: false }] } })).status).toBe(200);
+      for (let index = 0; index < 4; index++) expect((await native("gemini-2.5-flash")).status).toBe(200);
+      expect(new Set(sim.requests.map((request) => request.key))).toEqual(new Set([keys[0]]));
+      expect((await admin("/api/keys/metadata", { method: "PATCH", body: { keys: ids.map((id) => ({ id, enabled: true })) } })).status).toBe(200);
+      const statuses = (await (await admin("/api/keys")).json()) as { keys: { status: string }[] };
+      expect(statuses.keys.map((key) => key.status)).toEqual(["active", "active", "active"]);
+      expect((await admin("/api/keys/metadata", { method: "PATCH", body: { keys: [{ id: "0123456789abcdef", enabled: true }] } })).status).toBe(404);
       await admin("/api/keys/metadata", { method: "DELETE" });
     });
   });
