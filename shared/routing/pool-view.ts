@@ -5,6 +5,9 @@
  */
 import type { Cooldown, KeyOutcome, PoolKey, PoolSnapshot, Store } from "../store/store.ts";
 
+/** How long outcomes gather before they are written to the Store together. */
+const outcomeBatchMs = 20;
+
 /** Runs a task after the response without making the client wait (Cloudflare's waitUntil). */
 export type Background = (task: Promise<unknown>) => void;
 
@@ -27,6 +30,8 @@ export class PoolView {
   private snapshot: PoolSnapshot | null = null;
   private loading: Promise<PoolSnapshot> | null = null;
   private local: LocalChange[] = [];
+  private pendingOutcomes: KeyOutcome[] = [];
+  private flushing: Promise<void> | null = null;
   /** Bumped when another instance changed the shared Store; the next pick waits for a read started after it. */
   private changes = 0;
   /** The value of `changes` when the newest snapshot's read started. */
@@ -70,8 +75,9 @@ export class PoolView {
   /** Reads the Store now (after admin changes, or when stale). */
   refresh(): Promise<PoolSnapshot> {
     const changes = this.changes;
-    this.loading ??= this.store
-      .snapshot(this.options.clock())
+    // Our own reported outcomes go first, so the snapshot includes them.
+    this.loading ??= this.flush()
+      .then(() => this.store.snapshot(this.options.clock()))
       .then((snapshot) => {
         this.seenChanges = Math.max(this.seenChanges, changes);
         return (this.snapshot = this.overlay(snapshot));
@@ -91,7 +97,19 @@ export class PoolView {
         key.lastError = outcome.error ?? null;
       }
     }
-    this.write(this.store.recordOutcomes([outcome]), background);
+    this.pendingOutcomes.push(outcome);
+    // One Store write per batch window instead of one per request: on Node the SQLite write is
+    // synchronous and would otherwise sit on every request's path.
+    this.flushing ??= new Promise<void>((resolve) => setTimeout(resolve, outcomeBatchMs)).then(() => this.flush());
+    background(this.flushing);
+  }
+
+  /** Writes the outcomes reported so far in one Store call (also run before every refresh). */
+  async flush(): Promise<void> {
+    this.flushing = null;
+    const batch = this.pendingOutcomes.splice(0);
+    if (batch.length === 0) return;
+    await this.store.recordOutcomes(batch).catch((error: unknown) => this.options.onBackgroundError?.(error));
   }
 
   /** Cools a key for a model here at once and in the Store in the background. */
