@@ -8,13 +8,13 @@ import { GoogleGenAI } from "@google/genai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GeminiSimulator } from "../sim/index.ts";
 import { startSelfHost, temporaryDirectory, type Child } from "../helpers/process.ts";
-import { hasRedisServer, startRedis, type RedisServer } from "../helpers/redis.ts";
+import { startRedis, type RedisServer } from "../helpers/redis.ts";
 
 const accessKey = "sk-test-access-0123456789abcdef";
 const adminKey = "admin-test-0123456789abcdef";
 const model = "gemini-2.5-flash";
 
-describe.skipIf(!hasRedisServer() && process.env.CI !== "true")("two self-host instances on one Redis", () => {
+describe("two self-host instances on one Redis", () => {
   let redis: RedisServer;
   let sim: GeminiSimulator;
   let keys: string[];

@@ -13,9 +13,11 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Whether `redis-server` is installed (`.ci/run` installs it; under CI=true the Redis suites run regardless and fail without it). */
-export function hasRedisServer(): boolean {
-  return spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status === 0;
+/** Fails with a clear message when Debian's `redis-server` is missing (`.ci/run` installs it). */
+function requireRedisServer(): void {
+  if (spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status !== 0) {
+    throw new Error("redis-server is not installed: apt-get install -y redis-server (.ci/run does this)");
+  }
 }
 
 /** Spawns redis-server on `port` and resolves once it accepts connections. */
@@ -51,6 +53,7 @@ function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
 
 /** Starts a redis-server on a free loopback port. */
 export async function startRedis(): Promise<RedisServer> {
+  requireRedisServer();
   const port = await freePort();
   let child = await spawnRedis(port);
   return {

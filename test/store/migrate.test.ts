@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisStore } from "../../relays/node/redis-store.ts";
 import { openSqliteStore } from "../../relays/node/sqlite-store.ts";
 import { temporaryDirectory } from "../helpers/process.ts";
-import { hasRedisServer, startRedis, type RedisServer } from "../helpers/redis.ts";
+import { startRedis, type RedisServer } from "../helpers/redis.ts";
 
-describe.skipIf(!hasRedisServer() && process.env.CI !== "true")("gemrelay migrate (SQLite → Redis)", () => {
+describe("gemrelay migrate (SQLite → Redis)", () => {
   let server: RedisServer;
   let redis: Redis;
 

@@ -1,14 +1,14 @@
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe } from "vitest";
 import { RedisStore } from "../../relays/node/redis-store.ts";
-import { hasRedisServer, startRedis, type RedisServer } from "../helpers/redis.ts";
+import { startRedis, type RedisServer } from "../helpers/redis.ts";
 import { describeStoreConformance } from "./conformance.ts";
 
 let server: RedisServer;
 const connections: Redis[] = [];
 let namespace = 0;
 
-describe.skipIf(!hasRedisServer() && process.env.CI !== "true")("redis", () => {
+describe("redis", () => {
   beforeAll(async () => {
     server = await startRedis();
   });
