@@ -50,7 +50,8 @@ export class UsageRecorder {
 
   /** Writes everything queued now (one Store call), then applies retention when due. */
   async flush(): Promise<void> {
-    const batch = this.pending;
+    // Requests finish in any order; the log keeps the order in which they arrived.
+    const batch = this.pending.sort((first, second) => first.sequence - second.sequence);
     this.pending = [];
     if (batch.length > 0) {
       const entries = await Promise.all(batch.map((request) => this.describe(request)));

@@ -36,6 +36,8 @@ export interface AttemptNote {
 /** A finished request, ready for the usage recorder. */
 export interface FinishedRequest {
   at: number;
+  /** Arrival order in this isolate: ties of `at` within a millisecond keep their order in the log. */
+  sequence: number;
   accessKey: string;
   model: string;
   /** The pool (or client) key of the last attempt, in clear: only ever hashed or masked later. */
@@ -58,8 +60,12 @@ export interface TraceHandle {
   pathAndQuery?: string;
 }
 
+/** Counts traces in arrival order. */
+let arrivals = 0;
+
 /** The trace of one client request (see the module comment). */
 export class RequestTrace {
+  private readonly sequence = ++arrivals;
   client: ClientRef = { accessKey: "", models: [] };
   /** The model of the request: from the path first, then from what the scheduler was asked. */
   model: string;
@@ -157,6 +163,7 @@ export class RequestTrace {
     const last = this.attempts.at(-1);
     this.settle({
       at: this.startedAt,
+      sequence: this.sequence,
       accessKey: this.client.accessKey,
       model: this.model,
       key: last?.key ?? null,
