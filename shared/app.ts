@@ -2,6 +2,7 @@
  * The resume worker, built from injected dependencies so that every platform (Cloudflare, Node)
  * runs the same code: auth, routing over (key × egress), streaming back unbuffered.
  */
+import { ModelListCache } from "./policy/model-cache.ts";
 import { Hono, type Context } from "hono";
 import type { WorkerConfig } from "./config/env.ts";
 import type { Egress } from "./egress/egress.ts";
@@ -60,6 +61,8 @@ export interface AppContext {
   cluster?: Cluster;
   /** Model policy, budgets and key metadata (Store settings, editable from the admin API). */
   policies: Policies;
+  /** Upstream model lists (native response text, OpenAI ids) for pool-mode clients. */
+  modelLists: { native: ModelListCache<string>; openai: ModelListCache<string[]> };
   /** Alert webhook, de-duplication and the event feed of this isolate. */
   alerts: Alerts;
 }
@@ -99,6 +102,7 @@ export function createApp(dependencies: AppDependencies): Hono {
       onBackgroundError: (error) => log({ level: "error", event: "store.write", message: String(error) }),
     }),
     alerts: new Alerts(dependencies.config.alerts, clock, (error) => log({ level: "warn", event: "alert.webhook", message: String(error) })),
+    modelLists: { native: new ModelListCache(clock), openai: new ModelListCache(clock) },
     policies: createPolicies(dependencies.store, dependencies.config.policy, { refreshMs: dependencies.config.poolRefreshMs, clock }),
     admin: createAdminServices({
       config: dependencies.config,

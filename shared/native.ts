@@ -113,6 +113,12 @@ export async function handleNative(
   const policy = await context.policies.models.current();
   const target = route.model === null ? null : admitModel(policy, route.model);
   const path = target !== null && target !== route.model ? withModel(route.path, target) : route.path;
+  const modelList = route.model === null && request.method === "GET" && /\/models$/.test(route.path);
+  const cacheKey = path + (search ? `?${search}` : "");
+  const cached = modelList && identity.mode === "pool" ? context.modelLists.native.get(cacheKey) : undefined;
+  if (cached !== undefined) {
+    return new Response(nativeModelList(cached, policy), { headers: { "content-type": "application/json; charset=UTF-8" } });
+  }
   const plan: AttemptPlan = {
     requestId,
     model: target ?? "*",
@@ -128,8 +134,10 @@ export async function handleNative(
   const { response } = await sendWithFailover(plan, context, background);
   const responseHeaders = new Headers(response.headers);
   for (const name of droppedResponseHeaders) responseHeaders.delete(name);
-  if (route.model === null && request.method === "GET" && /\/models$/.test(route.path) && response.ok) {
-    return new Response(nativeModelList(await response.text(), policy), { status: response.status, headers: responseHeaders });
+  if (modelList && response.ok) {
+    const text = await response.text();
+    if (identity.mode === "pool") context.modelLists.native.set(cacheKey, text);
+    return new Response(nativeModelList(text, policy), { status: response.status, headers: responseHeaders });
   }
   if (arrayForm && response.ok && response.body) {
     responseHeaders.set("content-type", "application/json; charset=UTF-8");

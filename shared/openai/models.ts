@@ -37,18 +37,26 @@ function parsed<T>(schema: z.ZodType<T>, value: unknown): T {
   return result.data;
 }
 
-/** The model list: every upstream model, then the aliases. */
-export async function listModels(identity: ClientIdentity, context: AppContext, background: Background, signal?: AbortSignal): Promise<Response> {
-  const data: OpenAiModel[] = [];
+/** Every model id the upstream lists (all pages); cached for pool-mode clients. */
+async function upstreamModelIds(identity: ClientIdentity, context: AppContext, background: Background, signal?: AbortSignal): Promise<string[]> {
+  const ids: string[] = [];
   let pageToken: string | undefined;
   for (let page = 0; page < maxPages; page++) {
     const query = new URLSearchParams({ pageSize: "1000" });
     if (pageToken) query.set("pageToken", pageToken);
     const body = parsed(pageSchema, await upstreamJson({ method: "GET", pathAndQuery: `/v1beta/models?${query}`, model: "*", ...(signal ? { signal } : {}) }, identity, context, background));
-    for (const entry of body.models ?? []) data.push(model(entry.name.replace(/^models\//, ""), "google"));
+    for (const entry of body.models ?? []) ids.push(entry.name.replace(/^models\//, ""));
     pageToken = body.nextPageToken;
     if (!pageToken) break;
   }
+  if (identity.mode === "pool") context.modelLists.openai.set("all", ids);
+  return ids;
+}
+
+/** The model list: every upstream model, then the aliases. */
+export async function listModels(identity: ClientIdentity, context: AppContext, background: Background, signal?: AbortSignal): Promise<Response> {
+  const ids = (identity.mode === "pool" ? context.modelLists.openai.get("all") : undefined) ?? (await upstreamModelIds(identity, context, background, signal));
+  const data: OpenAiModel[] = ids.map((id) => model(id, "google"));
   const policy = await context.policies.models.current();
   const visible = data.filter((entry) => !isDisabled(policy, entry.id));
   const known = new Set(visible.map((entry) => entry.id));

@@ -72,6 +72,28 @@ describe("self-host server", () => {
     expect(names).toContain("models/gemini-2.5-flash");
   });
 
+  it("caches the upstream model list for pool clients, never for pass-through keys", async () => {
+    sim.reset();
+    const lists = () => sim.requests.filter((request) => request.action === "models.list").length;
+    const native = () => fetch(`${server.url}/v1beta/models`, { headers: { "x-goog-api-key": accessKey } });
+    const first = (await (await native()).json()) as { models: { name: string }[] };
+    const second = (await (await native()).json()) as { models: { name: string }[] };
+    expect(second).toEqual(first);
+    // An earlier test may have filled the cache already: at most one upstream call for both.
+    expect(lists()).toBeLessThanOrEqual(1);
+    const before = lists();
+    const openai = () => fetch(`${server.url}/v1/models`, { headers: { authorization: `Bearer ${accessKey}` } });
+    expect((await openai()).status).toBe(200);
+    expect((await openai()).status).toBe(200);
+    expect(lists()).toBe(before + 1);
+    const own = sim.createKey();
+    for (let index = 0; index < 2; index++) {
+      const response = await fetch(`${server.url}/v1beta/models?key=${own}`, { headers: { "x-relay-auth": accessKey } });
+      expect(response.status).toBe(200);
+    }
+    expect(lists()).toBe(before + 3);
+  });
+
   it("spreads requests evenly over the pool keys", async () => {
     sim.reset();
     for (let index = 0; index < 9; index++) {
