@@ -121,6 +121,11 @@ export class ResilientStore implements Store {
   /** Writes through, or queues the write while unreachable and answers `fallback`. */
   private async write<T>(call: () => Promise<T>, fallback: T, notify: boolean): Promise<T> {
     if (this.degraded) return this.enqueue(call, fallback);
+    return this.through(call, notify, () => this.enqueue(call, fallback));
+  }
+
+  /** Runs `call` (announced as a change when `notify`); when the store is unreachable, marks it down and answers `whenDown()`. */
+  private async through<T>(call: () => Promise<T>, notify: boolean, whenDown: () => T): Promise<T> {
     try {
       const result = await call();
       if (notify) this.options.changed();
@@ -128,7 +133,7 @@ export class ResilientStore implements Store {
     } catch (error) {
       if (!isUnreachable(error)) throw error;
       this.down(error);
-      return this.enqueue(call, fallback);
+      return whenDown();
     }
   }
 
@@ -142,16 +147,10 @@ export class ResilientStore implements Store {
   }
 
   /** Admin calls: through (announced as a change when `notify`), or a clear 503 when the store is unreachable. */
-  private async strict<T>(call: () => Promise<T>, notify = true): Promise<T> {
-    try {
-      const result = await call();
-      if (notify) this.options.changed();
-      return result;
-    } catch (error) {
-      if (!isUnreachable(error)) throw error;
-      this.down(error);
+  private strict<T>(call: () => Promise<T>, notify = true): Promise<T> {
+    return this.through(call, notify, () => {
       throw new GemrelayError("The shared state store (Redis) is unreachable: admin changes and reports wait until it is back.", 503);
-    }
+    });
   }
 
   async snapshot(now: number): Promise<PoolSnapshot> {

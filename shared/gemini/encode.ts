@@ -5,10 +5,8 @@
 import { geminiErrorBody, type GemrelayError } from "../errors.ts";
 import type { GenerateEvent } from "../resume/generate.ts";
 import { aggregateChunks } from "./aggregate.ts";
-import { encodeSseEvent, sseHeartbeat } from "./sse.ts";
+import { encodeSseEvent, jsonArrayEncoder, sseHeartbeat } from "./sse.ts";
 import type { GenerateContentResponse } from "./types.ts";
-
-const encoder = new TextEncoder();
 
 /** SSE framing as Google writes it; heartbeats as comments; a failure as a final error event. */
 export function sseEncoder(): TransformStream<GenerateEvent, Uint8Array> {
@@ -21,22 +19,9 @@ export function sseEncoder(): TransformStream<GenerateEvent, Uint8Array> {
   });
 }
 
-/** The streamed JSON array; a failure becomes a final `{"error": …}` element. */
+/** The streamed JSON array; a failure becomes a final `{"error": …}` element, heartbeats write nothing. */
 export function arrayEncoder(): TransformStream<GenerateEvent, Uint8Array> {
-  let first = true;
-  const element = (text: string, controller: TransformStreamDefaultController<Uint8Array>) => {
-    controller.enqueue(encoder.encode(first ? `[${text}` : `\r\n,${text}`));
-    first = false;
-  };
-  return new TransformStream({
-    transform(event, controller) {
-      if (event.kind === "chunk") element(event.data, controller);
-      else if (event.kind === "error") element(geminiErrorBody(event.error), controller);
-    },
-    flush(controller) {
-      controller.enqueue(encoder.encode(first ? "[]" : "]"));
-    },
-  });
+  return jsonArrayEncoder<GenerateEvent>((event) => (event.kind === "chunk" ? event.data : event.kind === "error" ? geminiErrorBody(event.error) : null));
 }
 
 /** Reads every event: the assembled answer, or the error that ended it. */

@@ -46,14 +46,17 @@ export function encodeSseEvent(data: string): Uint8Array {
 export const sseHeartbeat: Uint8Array = encoder.encode(": keep-alive\r\n\r\n");
 
 /**
- * Re-encodes SSE `data` payloads as the JSON array Gemini streams without `alt=sse`:
- * `[` obj `,` obj `]`, written incrementally so each event still reaches the client at once.
+ * Writes the JSON array Gemini streams without `alt=sse`: `[` obj `,` obj `]`, incrementally so
+ * each element still reaches the client at once. `elementOf` gives an item's JSON text, or null
+ * to write nothing for it (heartbeats).
  */
-export function jsonArrayEncoder(): TransformStream<string, Uint8Array> {
+export function jsonArrayEncoder<T = string>(elementOf: (item: T) => string | null = (item) => String(item)): TransformStream<T, Uint8Array> {
   let first = true;
   return new TransformStream({
-    transform(data, controller) {
-      controller.enqueue(encoder.encode(first ? `[${data}` : `\r\n,${data}`));
+    transform(item, controller) {
+      const text = elementOf(item);
+      if (text === null) return;
+      controller.enqueue(encoder.encode(first ? `[${text}` : `\r\n,${text}`));
       first = false;
     },
     flush(controller) {
