@@ -12,7 +12,7 @@ import { statusDocument } from "./admin/status.ts";
 import { GemrelayError, UpstreamResponseError, geminiErrorResponse } from "./errors.ts";
 import { parseGeminiPath } from "./gemini/paths.ts";
 import { handleNative } from "./native.ts";
-import { createPolicies, type Policies } from "./policy/policies.ts";
+import { createPolicies, policyDocuments, type Policies } from "./policy/policies.ts";
 import { Alerts } from "./alerts/alerts.ts";
 import { openAiRoutes } from "./openai/routes.ts";
 import { ResumeCounters } from "./resume/stats.ts";
@@ -21,6 +21,7 @@ import { createPicker, type Picker } from "./routing/strategy.ts";
 import { PoolView, type Background } from "./routing/pool-view.ts";
 import type { Store } from "./store/store.ts";
 import type { Cluster } from "./store/cluster.ts";
+import type { BudgetCounter } from "./budget/counter.ts";
 import { clientRequests } from "./usage/middleware.ts";
 
 /** A structured log line; never carries a secret (keys are masked before they get here). */
@@ -40,6 +41,8 @@ export interface AppDependencies {
   reloadKeys?: ReloadKeys;
   /** Several instances sharing one Store (self-host on Redis): change signals, shared cursors, health. */
   cluster?: Cluster;
+  /** Budget counts shared by every instance or isolate (Redis, the Durable Object); default: this process's. */
+  budgetCounter?: BudgetCounter;
 }
 
 /** Everything a request handler needs, resolved once per app. */
@@ -103,7 +106,7 @@ export function createApp(dependencies: AppDependencies): Hono {
     }),
     alerts: new Alerts(dependencies.config.alerts, clock, (error) => log({ level: "warn", event: "alert.webhook", message: String(error) })),
     modelLists: { native: new ModelListCache(clock), openai: new ModelListCache(clock) },
-    policies: createPolicies(dependencies.store, dependencies.config.policy, { refreshMs: dependencies.config.poolRefreshMs, clock }),
+    policies: createPolicies(dependencies.store, dependencies.config.policy, { refreshMs: dependencies.config.poolRefreshMs, clock, log, budgetCounter: dependencies.budgetCounter }),
     admin: createAdminServices({
       config: dependencies.config,
       store: dependencies.store,
@@ -118,6 +121,7 @@ export function createApp(dependencies: AppDependencies): Hono {
     context.cluster = dependencies.cluster;
     dependencies.cluster.onChange(() => {
       context.pool.markStale();
+      for (const document of policyDocuments(context.policies)) document.forget();
       context.admin.accessKeys.refresh().catch((error: unknown) => log({ level: "error", event: "store.read", message: String(error) }));
     });
     // Outside any request: alert webhooks are sent fire-and-forget.

@@ -32,6 +32,9 @@ declare module "cloudflare:workers" {
     readonly sql: SqlStorageLike;
     /** Runs `closure` as one SQLite transaction, rolled back if it throws. */
     transactionSync<T>(closure: () => T): T;
+    /** The key-value API (kept in the same SQLite database). */
+    get<T = unknown>(key: string): Promise<T | undefined>;
+    put(key: string, value: unknown): Promise<void>;
   }
 
   /** A Durable Object's id. */

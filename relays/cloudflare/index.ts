@@ -7,17 +7,27 @@ import { createApp } from "../../shared/app.ts";
 import { readWorkerConfig } from "../../shared/config/env.ts";
 import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egress.ts";
 import { GemrelayError, SetupError, geminiErrorResponse } from "../../shared/errors.ts";
-import { dispatchStoreCall, remoteStore, type StoreMethod } from "../../shared/store/remote.ts";
+import { budgetMethods, ledgerCounter, type BudgetCounter, type BudgetMethod } from "../../shared/budget/counter.ts";
+import { BudgetLedger, type DayCount } from "../../shared/budget/ledger.ts";
+import { dispatchCall, dispatchStoreCall, remoteProxy, remoteStore, type StoreMethod } from "../../shared/store/remote.ts";
 import { openSealedStore } from "../../shared/store/sealed.ts";
 import { SqlStore } from "../../shared/store/sql.ts";
 import type { Store } from "../../shared/store/store.ts";
 import { durableObjectSqlExecutor } from "./sql-executor.ts";
 
-/** The POOL binding as this worker uses it: RPC to PoolState.call. */
+/** The POOL binding as this worker uses it: RPC to PoolState.call and PoolState.budget. */
 interface PoolNamespace {
   idFromName(name: string): DurableObjectIdLike;
-  get(id: DurableObjectIdLike, options?: { locationHint?: string }): { call(method: StoreMethod, args: unknown[]): Promise<unknown> };
+  get(
+    id: DurableObjectIdLike,
+    options?: { locationHint?: string },
+  ): { call(method: StoreMethod, args: unknown[]): Promise<unknown>; budget(method: BudgetMethod, args: unknown[]): Promise<unknown> };
 }
+
+/** Storage key of the budget day counts (a day's counts survive the object's eviction). */
+const budgetDaysKey = "budget-days";
+/** Longest delay before changed day counts are written. */
+const budgetSaveMs = 1_000;
 
 interface Env extends Record<string, unknown> {
   POOL: PoolNamespace;
@@ -29,6 +39,10 @@ type ExecutionContextLike = Parameters<ReturnType<typeof createApp>["fetch"]>[2]
 /** The SQLite Durable Object holding keys, cooldowns, counters and usage for every isolate. */
 export class PoolState extends DurableObject<Env> {
   private readonly store: Promise<Store>;
+  /** Budget counts of every isolate: one object, so they are exact (budget/counter.ts). */
+  private readonly ledger = new BudgetLedger();
+  private readonly budgets = ledgerCounter(this.ledger);
+  private saving: ReturnType<typeof setTimeout> | null = null;
 
   constructor(ctx: DurableObjectStateLike, env: Env) {
     super(ctx, env);
@@ -39,12 +53,27 @@ export class PoolState extends DurableObject<Env> {
       await store.addKeys(config.poolKeys, Date.now());
       return store;
     });
-    void ctx.blockConcurrencyWhile(() => this.store);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.ledger.restoreDays((await ctx.storage.get<DayCount[]>(budgetDaysKey)) ?? []);
+      await this.store;
+    });
   }
 
   /** RPC: one Store call from a worker isolate. */
   async call(method: StoreMethod, args: unknown[]): Promise<unknown> {
     return dispatchStoreCall(await this.store, method, args);
+  }
+
+  /** RPC: one budget counter call from a worker isolate. */
+  async budget(method: BudgetMethod, args: unknown[]): Promise<unknown> {
+    const result = await dispatchCall(this.budgets, budgetMethods, method, args);
+    if (method === "reserve" && this.saving === null) {
+      this.saving = setTimeout(() => {
+        this.saving = null;
+        void this.ctx.storage.put(budgetDaysKey, this.ledger.days());
+      }, budgetSaveMs);
+    }
+    return result;
   }
 }
 
@@ -58,13 +87,14 @@ function appFor(env: Env): ReturnType<typeof createApp> {
   // The manifest's worker.locationHint places the object near the worker's placement region.
   const options = typeof env.POOL_LOCATION_HINT === "string" && env.POOL_LOCATION_HINT ? { locationHint: env.POOL_LOCATION_HINT } : {};
   const store = remoteStore((method, args) => env.POOL.get(id, options).call(method, args));
+  const budgetCounter = remoteProxy<BudgetCounter, BudgetMethod>(budgetMethods, (method, args) => env.POOL.get(id, options).budget(method, args));
   if (config.relays.length > 0 && !config.relayToken) throw new SetupError("RELAY_URLS is set but RELAY_TOKEN is not: set the relay hop secret.");
   const token = config.relayToken ?? "";
   const egresses =
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight))
       : [inProcessEgress(config.upstream)];
-  const app = createApp({ config, store, egresses, platform: "cloudflare" });
+  const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter });
   cached = { env, app };
   return app;
 }

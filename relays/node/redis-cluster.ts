@@ -2,12 +2,14 @@
  * Self-host scale-out: several instances on one Redis (REDIS_URL). Builds the Redis store behind
  * the resilient wrapper, and the {@link Cluster} the core uses: a pub/sub channel that tells the
  * other instances to re-read the pool after a change, a shared round-robin cursor (INCR), and
- * the health shown on /health and /status.
+ * the health shown on /health and /status; plus the shared budget counter (redis-budgets.ts).
  */
 import { randomUUID } from "node:crypto";
 import { Redis, type RedisOptions } from "ioredis";
+import type { BudgetCounter } from "../../shared/budget/counter.ts";
 import type { Cluster, ClusterHealth } from "../../shared/store/cluster.ts";
 import type { Store } from "../../shared/store/store.ts";
+import { redisBudgetCounter } from "./redis-budgets.ts";
 import { RedisStore } from "./redis-store.ts";
 import { ResilientStore } from "./resilient-store.ts";
 
@@ -15,6 +17,8 @@ import { ResilientStore } from "./resilient-store.ts";
 export interface RedisStateHandle {
   store: Store;
   cluster: Cluster;
+  /** Budget counts shared by the instances. */
+  budgetCounter: BudgetCounter;
   close(): Promise<void>;
 }
 
@@ -140,6 +144,7 @@ export async function openRedisState(url: string, options: RedisStateOptions = {
   return {
     store,
     cluster,
+    budgetCounter: redisBudgetCounter(redis, prefix),
     close: async () => {
       clearInterval(retry);
       listeners.clear();

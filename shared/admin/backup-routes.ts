@@ -8,6 +8,7 @@ import type { AppContext } from "../app.ts";
 import { backupSchema, createBackup, keyModes, restoreBackup } from "./backup.ts";
 import { readJson, readQuery } from "./input.ts";
 import type { AdminRoute } from "./routes.ts";
+import { policyDocuments } from "../policy/policies.ts";
 
 const backupQuery = z.object({ keys: z.enum(keyModes, { message: "keys must be encrypted, masked or plain" }).default("encrypted") });
 const restoreQuery = z.object({ usage: z.enum(["restore", "skip"], { message: "usage must be restore or skip" }).default("restore") });
@@ -35,7 +36,7 @@ export function mountBackupRoutes(app: Hono, context: AppContext, admin: AdminRo
       // Every isolate copy may be stale now: re-read pool, access keys and documents.
       await context.pool.invalidate();
       await context.admin.accessKeys.refresh();
-      for (const document of [context.policies.models, context.policies.budgets.policy, context.policies.budgets.metadata, context.policies.prices]) document.forget();
+      for (const document of policyDocuments(context.policies)) document.forget();
       return c.json({ ok: true, ...report });
     }),
   );

@@ -6,14 +6,14 @@ import { poolKeyId } from "../keys/identity.ts";
 import type { KeyMetadataTable } from "../policy/key-metadata.ts";
 import type { SettingDocument } from "../policy/setting.ts";
 import { limitsFor, type BudgetLimits, type BudgetPolicy } from "./budget-policy.ts";
-import { BudgetLedger } from "./ledger.ts";
+import { ledgerCounter, type BudgetCounter } from "./counter.ts";
 
-/** One scheduling decision's view of the budgets; synchronous so that check and spend are atomic. */
+/** One scheduling decision's view of the budgets. */
 export interface Admission {
-  /** True when `key` may take one more request for the model now. */
+  /** False when `key` is known to have no budget left for the model now (a cheap pre-filter). */
   allows(key: string): boolean;
-  /** Counts a request on `key` (call once per attempt sent). */
-  spend(key: string): void;
+  /** Counts a request on `key` when its budget has room, atomically across every user of the counter; false when it has none. */
+  claim(key: string): Promise<boolean>;
   /** The key's weight from its metadata (1 when unset). */
   weightOf(key: string): number;
   /** When the first of `keys` gets a slot (epoch ms); Infinity when never. */
@@ -53,22 +53,39 @@ function unitOf(id: string, metadata: KeyMetadataTable): string {
   return group === undefined ? `key:${id}` : `group:${group}`;
 }
 
-/** Budgets of an app: settings documents plus this isolate's ledger. */
+/** Budgets of an app: settings documents plus the counter (this isolate's, or one shared by every instance). */
 export class Budgets {
-  readonly ledger = new BudgetLedger();
+  /** Counts here when there is no shared counter, and while the shared one is unreachable. */
+  private readonly local = ledgerCounter();
+  /** unit × model → the next slot a refused claim reported: keys of that unit are skipped until then. */
+  private readonly blocked = new Map<string, number>();
 
   constructor(
     readonly policy: SettingDocument<BudgetPolicy>,
     readonly metadata: SettingDocument<KeyMetadataTable>,
     private readonly clock: () => number,
+    private readonly shared?: BudgetCounter,
+    private readonly log: (entry: Record<string, unknown>) => void = () => undefined,
   ) {}
 
-  /** Loads what a decision over `keys` for `model` needs (ids, documents), then decides synchronously. */
+  /** Runs `use` on the shared counter, or on the local one when there is none or it fails. */
+  private async counted<T>(use: (counter: BudgetCounter) => Promise<T>): Promise<T> {
+    if (this.shared === undefined) return use(this.local);
+    try {
+      return await use(this.shared);
+    } catch (error) {
+      this.log({ level: "warn", event: "budget.shared_counter_failed", message: error instanceof Error ? error.message : String(error) });
+      return use(this.local);
+    }
+  }
+
+  /** Loads what a decision over `keys` for `model` needs (ids, documents). */
   async admission(keys: readonly string[], model: string): Promise<Admission> {
     const [policy, metadata] = await Promise.all([this.policy.current(), this.metadata.current()]);
-    if ((!policy.enabled || model === "*") && Object.keys(metadata).length === 0) {
+    const budgeted = policy.enabled && model !== "*";
+    if (!budgeted && Object.keys(metadata).length === 0) {
       // The common case costs nothing per key: no budgets to check, no weights to look up.
-      return { allows: () => true, spend: () => undefined, weightOf: () => 1, soonest: () => this.clock() };
+      return { allows: () => true, claim: async () => true, weightOf: () => 1, soonest: () => this.clock() };
     }
     const ids = await Promise.all(keys.map(poolKeyId));
     const byKey = new Map(keys.map((key, index) => [key, ids[index] ?? ""]));
@@ -76,18 +93,25 @@ export class Budgets {
       const id = byKey.get(key) ?? "";
       return { unit: unitOf(id, metadata), limits: limitsFor(policy, id, metadata[id]?.group, model) };
     };
-    const nextSlot = (key: string): number => {
-      if (!policy.enabled || model === "*") return this.clock();
-      const { unit, limits } = budgetOf(key);
-      return this.ledger.nextSlot(unit, model, limits, this.clock());
+    const blockedUntil = (key: string): number => {
+      const name = `${budgetOf(key).unit}\u0000${model}`;
+      const until = this.blocked.get(name) ?? 0;
+      if (until > 0 && until <= this.clock()) this.blocked.delete(name);
+      return until;
     };
     return {
-      allows: (key) => nextSlot(key) <= this.clock(),
-      spend: (key) => {
-        if (policy.enabled && model !== "*") this.ledger.spend(budgetOf(key).unit, model, this.clock());
+      allows: (key) => !budgeted || blockedUntil(key) <= this.clock(),
+      claim: async (key) => {
+        if (!budgeted) return true;
+        const { unit, limits } = budgetOf(key);
+        const now = this.clock();
+        const slot = await this.counted((counter) => counter.reserve(unit, model, limits, now));
+        if (slot <= now) return true;
+        this.blocked.set(`${unit}\u0000${model}`, slot);
+        return false;
       },
       weightOf: (key) => metadata[byKey.get(key) ?? ""]?.weight ?? 1,
-      soonest: (candidates) => Math.min(...candidates.map(nextSlot)),
+      soonest: (candidates) => Math.min(...candidates.map((key) => Math.max(this.clock(), blockedUntil(key)))),
     };
   }
 
@@ -96,22 +120,22 @@ export class Budgets {
     if (tokens <= 0 || model === "*") return;
     const [policy, metadata, id] = await Promise.all([this.policy.current(), this.metadata.current(), poolKeyId(key)]);
     if (!policy.enabled) return;
-    this.ledger.spendTokens(unitOf(id, metadata), model, tokens, this.clock());
+    const now = this.clock();
+    await this.counted((counter) => counter.spendTokens(unitOf(id, metadata), model, tokens, now));
   }
 
   /** Capacity and remaining budget per model over the active `keys` (status page and console). */
   async capacity(keys: readonly string[], models: readonly string[]): Promise<ModelCapacity[]> {
     const [policy, metadata, ids] = await Promise.all([this.policy.current(), this.metadata.current(), Promise.all(keys.map(poolKeyId))]);
     const now = this.clock();
-    return models.map((model) => {
-      const perKey: KeyBudget[] = ids.map((id) => {
+    return Promise.all(models.map(async (model) => {
+      const perKey: KeyBudget[] = await Promise.all(ids.map(async (id) => {
         const group = metadata[id]?.group;
-        const unit = unitOf(id, metadata);
         const limits = limitsFor(policy, id, group, model);
-        const spent = this.ledger.spent(unit, model, now);
-        const slot = this.ledger.nextSlot(unit, model, limits, now);
-        return { id, group: group ?? id, limits, spentMinute: spent.minute, spentDay: spent.day, tokensMinute: spent.tokensMinute, blockedUntil: policy.enabled && slot > now ? slot : null };
-      });
+        const reading = await this.counted((counter) => counter.read(unitOf(id, metadata), model, limits, now));
+        const slot = reading.nextSlot;
+        return { id, group: group ?? id, limits, spentMinute: reading.minute, spentDay: reading.day, tokensMinute: reading.tokensMinute, blockedUntil: policy.enabled && slot > now ? slot : null };
+      }));
       const groups = new Map(perKey.map((entry) => [entry.group, entry]));
       const sum = (pick: (entry: KeyBudget) => number | undefined): number | null => {
         let total = 0;
@@ -141,13 +165,13 @@ export class Budgets {
         summary,
         keys: perKey,
       };
-    });
+    }));
   }
 
   /** Models worth showing: explicitly budgeted ones and those with counters. */
   async shownModels(): Promise<string[]> {
     const policy = await this.policy.current();
     const named = [policy.limits, ...Object.values(policy.groups), ...Object.values(policy.keys)].flatMap((table) => Object.keys(table));
-    return [...new Set([...named.filter((model) => !model.includes("*")), ...this.ledger.models()])].sort();
+    return [...new Set([...named.filter((model) => !model.includes("*")), ...(await this.counted((counter) => counter.models()))])].sort();
   }
 }

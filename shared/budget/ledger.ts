@@ -26,6 +26,13 @@ export interface Spent {
   tokensMinute: number;
 }
 
+/** A unit × model's request count of the current Pacific day. */
+export interface DayCount {
+  name: string;
+  dayEnds: number;
+  day: number;
+}
+
 /** The per-isolate budget counters. */
 export class BudgetLedger {
   private readonly counters = new Map<string, Counter>();
@@ -84,6 +91,23 @@ export class BudgetLedger {
     const counter = this.counter(unit, model, now);
     counter.minute.push(now);
     counter.day += 1;
+  }
+
+  /** Counts one request when it fits `limits` and returns `now`; else returns the next slot and counts nothing. */
+  reserve(unit: string, model: string, limits: BudgetLimits, now: number): number {
+    const slot = this.nextSlot(unit, model, limits, now);
+    if (slot <= now) this.spend(unit, model, now);
+    return slot;
+  }
+
+  /** The day counts, to keep them across a restart (the Durable Object persists them). */
+  days(): DayCount[] {
+    return [...this.counters].map(([name, counter]) => ({ name, dayEnds: counter.dayEnds, day: counter.day }));
+  }
+
+  /** Restores {@link days} (counts of a day that has ended are dropped when next read). */
+  restoreDays(days: readonly DayCount[]): void {
+    for (const { name, dayEnds, day } of days) this.counters.set(name, { minute: [], tokens: [], dayEnds, day });
   }
 
   /** Models with counters, for the status page. */

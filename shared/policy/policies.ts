@@ -1,9 +1,10 @@
 /**
  * The runtime-editable operations documents of an app (model policy, budgets, key metadata), each
- * a Store setting with a default from the environment, plus the budget ledger of this isolate.
+ * a Store setting with a default from the environment, plus the budget counter.
  */
 import { budgetPolicySchema, type BudgetPolicy } from "../budget/budget-policy.ts";
 import { Budgets } from "../budget/budgets.ts";
+import type { BudgetCounter } from "../budget/counter.ts";
 import type { Store } from "../store/store.ts";
 import type { PolicyConfig } from "./config.ts";
 import { keyMetadataTableSchema, type KeyMetadataTable } from "./key-metadata.ts";
@@ -23,10 +24,19 @@ export interface Policies {
 }
 
 /** Builds the documents over `store`; copies refresh every `refreshMs`. */
-export function createPolicies(store: Store, config: PolicyConfig, options: { refreshMs: number; clock: () => number }): Policies {
+export function createPolicies(
+  store: Store,
+  config: PolicyConfig,
+  { log, budgetCounter, ...options }: { refreshMs: number; clock: () => number; log?: (entry: Record<string, unknown>) => void; budgetCounter?: BudgetCounter | undefined },
+): Policies {
   const models = new SettingDocument<ModelPolicy>(store, { name: policySettingNames.models, schema: modelPolicySchema, fallback: config.models, ...options });
   const budgetPolicy = new SettingDocument<BudgetPolicy>(store, { name: policySettingNames.budgets, schema: budgetPolicySchema, fallback: config.budgets, ...options });
   const keyMetadata = new SettingDocument<KeyMetadataTable>(store, { name: policySettingNames.keyMetadata, schema: keyMetadataTableSchema, fallback: {}, ...options });
   const prices = new SettingDocument<PriceTable>(store, { name: policySettingNames.prices, schema: priceTableSchema, fallback: defaultPrices, ...options });
-  return { models, budgets: new Budgets(budgetPolicy, keyMetadata, options.clock), prices };
+  return { models, budgets: new Budgets(budgetPolicy, keyMetadata, options.clock, budgetCounter, log), prices };
+}
+
+/** Every document of `policies`, e.g. to forget them all after a restore or a change made elsewhere. */
+export function policyDocuments(policies: Policies): SettingDocument<unknown>[] {
+  return [policies.models, policies.budgets.policy, policies.budgets.metadata, policies.prices];
 }

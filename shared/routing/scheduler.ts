@@ -80,24 +80,28 @@ function retryLater(why: string, until: number, now: number): GemrelayError {
 }
 
 /**
- * A key for the next attempt, within budgets (budget/budgets.ts): the budget check and the spend
- * happen with no await between them, so concurrent requests never overspend a key. Throws the
- * budget 429 when keys are usable but none has budget left and none was tried yet.
+ * A key for the next attempt, within budgets (budget/budgets.ts): a key is taken only once its
+ * budget counter (shared by every instance when there are several) has counted the request, so
+ * concurrent requests never overspend a key. Throws the budget 429 when keys are usable but none
+ * has budget left and none was tried yet.
  */
 async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>): Promise<string | undefined> {
   const candidates = usableKeys(snapshot, plan.model, context.clock(), tried);
   // Several instances on one Store: round-robin on a cursor they share, so it stays fair across them.
-  // Read before the admission, so that no await separates the budget check from the spend.
   const cursor = context.cluster && context.config.routing.keyStrategy === "round-robin" && candidates.length > 0 && plan.stickyHash === undefined ? await context.cluster.nextCursor("keys") : null;
   const admission = await context.policies.budgets.admission(candidates, plan.model);
-  const usable = candidates.filter((key) => admission.allows(key));
-  let key: string | undefined;
-  if (plan.stickyHash !== undefined && usable.length > 0) key = usable[plan.stickyHash % usable.length];
-  else if (cursor !== null) key = usable.length > 0 ? usable[cursor % usable.length] : undefined;
-  else key = context.keyPicker.pick(usable.map((id) => ({ id, weight: admission.weightOf(id) })))?.id;
-  if (key !== undefined) admission.spend(key);
-  else if (candidates.length > 0 && tried.size === 0) throw budgetSpent(plan.model, admission.soonest(candidates), context.clock());
-  return key;
+  let usable = candidates.filter((key) => admission.allows(key));
+  while (usable.length > 0) {
+    let key: string | undefined;
+    if (plan.stickyHash !== undefined) key = usable[plan.stickyHash % usable.length];
+    else if (cursor !== null) key = usable[cursor % usable.length];
+    else key = context.keyPicker.pick(usable.map((id) => ({ id, weight: admission.weightOf(id) })))?.id;
+    if (key === undefined || (await admission.claim(key))) return key;
+    // Refused: its unit (key group) is now known to be spent; so are the unit's other keys.
+    usable = usable.filter((other) => other !== key && admission.allows(other));
+  }
+  if (candidates.length > 0 && tried.size === 0) throw budgetSpent(plan.model, admission.soonest(candidates), context.clock());
+  return undefined;
 }
 
 function pickEgress(context: AppContext, faulted: ReadonlySet<string>, background: Background): Egress | undefined {

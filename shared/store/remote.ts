@@ -35,16 +35,26 @@ export const storeMethods: readonly StoreMethod[] = [
 /** Carries one call: method name and arguments in, the method's result out. */
 export type StoreCall = (method: StoreMethod, args: unknown[]) => Promise<unknown>;
 
+/** An object whose `methods` each forward through `call` (any interface of async methods). */
+export function remoteProxy<T, M extends keyof T & string>(methods: readonly M[], call: (method: M, args: unknown[]) => Promise<unknown>): T {
+  const proxy: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
+  for (const method of methods) proxy[method] = (...args) => call(method, args);
+  return proxy as unknown as T;
+}
+
+/** Runs a call received from a {@link remoteProxy} against the real `target`, refusing names outside `methods`. */
+export function dispatchCall<T>(target: T, methods: readonly (keyof T & string)[], method: string, args: unknown[]): Promise<unknown> {
+  if (!(methods as readonly string[]).includes(method)) throw new Error(`Unknown method ${method}`);
+  const run = target[method as keyof T] as (...callArgs: unknown[]) => Promise<unknown>;
+  return run.apply(target, args);
+}
+
 /** A Store that forwards each call through `call`. */
 export function remoteStore(call: StoreCall): Store {
-  const store: Record<string, (...args: unknown[]) => Promise<unknown>> = {};
-  for (const method of storeMethods) store[method] = (...args) => call(method, args);
-  return store as unknown as Store;
+  return remoteProxy<Store, StoreMethod>(storeMethods, call);
 }
 
 /** Runs a call received from a remote Store against the real one. */
 export function dispatchStoreCall(store: Store, method: string, args: unknown[]): Promise<unknown> {
-  if (!(storeMethods as readonly string[]).includes(method)) throw new Error(`Unknown store method ${method}`);
-  const target = store[method as StoreMethod] as (...callArgs: unknown[]) => Promise<unknown>;
-  return target.apply(store, args);
+  return dispatchCall(store, storeMethods, method, args);
 }

@@ -1,6 +1,7 @@
 /**
  * Two worker isolates, one Durable Object: a cooldown learnt by one isolate reaches the other
- * through the Store within the snapshot refresh, without the object being on the pick path.
+ * through the Store within the snapshot refresh, without the object being on the pick path; budgets
+ * are counted once for both, in the object.
  */
 import path from "node:path";
 import { Miniflare } from "miniflare";
@@ -10,6 +11,7 @@ import { GeminiSimulator } from "../sim/index.ts";
 import { temporaryDirectory } from "../helpers/process.ts";
 
 const accessKey = "sk-isolates-0123456789abcdef";
+const adminKey = "admin-isolates-0123456789";
 const scriptPath = path.join(repositoryRoot, "dist/worker/index.js");
 
 describe("worker isolates sharing one PoolState", () => {
@@ -20,7 +22,7 @@ describe("worker isolates sharing one PoolState", () => {
   beforeAll(async () => {
     sim = await GeminiSimulator.start();
     keys = [sim.createKey(), sim.createKey()];
-    const bindings = { GEMINI_API_KEYS: keys.join(","), AUTH_KEY: accessKey, ADMIN_KEY: "admin-isolates-0123456789", GEMINI_UPSTREAM: sim.url, POOL_REFRESH_MS: "200" };
+    const bindings = { GEMINI_API_KEYS: keys.join(","), AUTH_KEY: accessKey, ADMIN_KEY: adminKey, GEMINI_UPSTREAM: sim.url, POOL_REFRESH_MS: "200" };
     const common = { modules: true, scriptPath, modulesRoot: path.dirname(scriptPath), compatibilityDate: workerCompatibilityDate, bindings };
     miniflare = new Miniflare({
       workers: [
@@ -38,9 +40,9 @@ describe("worker isolates sharing one PoolState", () => {
     await sim?.close();
   });
 
-  async function generate(worker: "first" | "second", text: string): Promise<number> {
+  async function generate(worker: "first" | "second", text: string, model = "gemini-2.5-flash"): Promise<number> {
     const fetcher = await miniflare.getWorker(worker);
-    const response = await fetcher.fetch("http://gemrelay.test/v1beta/models/gemini-2.5-flash:generateContent", {
+    const response = await fetcher.fetch(`http://gemrelay.test/v1beta/models/${model}:generateContent`, {
       method: "POST",
       headers: { "content-type": "application/json", "x-goog-api-key": accessKey },
       body: JSON.stringify({ contents: [{ parts: [{ text }] }] }),
@@ -72,5 +74,27 @@ describe("worker isolates sharing one PoolState", () => {
     // Without the shared cooldown, round-robin would send every other request to the limited key.
     for (let index = 0; index < 10; index++) expect(await generate("second", `after ${index}`)).toBe(200);
     expect(refusals()).toBe(1);
+  });
+
+  it("counts budgets once for both isolates: together they never send a key more than its budget", async () => {
+    const model = "gemini-2.5-flash-lite";
+    const first = await miniflare.getWorker("first");
+    const saved = await first.fetch("http://gemrelay.test/api/policy/budgets", {
+      method: "PUT",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ enabled: true, freeTier: false, limits: { [model]: { rpm: 2 } } }),
+    });
+    expect(saved.status).toBe(200);
+    await saved.arrayBuffer();
+    // The second isolate reads the new budgets after its POOL_REFRESH_MS (200 ms): one read starts the refresh.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await generate("second", "refresh")).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    sim.reset();
+    // Two keys × 2 RPM: four requests fit in the minute, whichever isolate sends them.
+    const statuses = await Promise.all(Array.from({ length: 8 }, (_, index) => generate(index % 2 === 0 ? "first" : "second", `budget ${index}`, model)));
+    expect(statuses.filter((status) => status === 200)).toHaveLength(4);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(4);
+    expect(keys.map((key) => sim.requests.filter((request) => request.key === key).length)).toEqual([2, 2]);
   });
 });

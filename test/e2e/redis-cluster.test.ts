@@ -51,9 +51,9 @@ describe("two self-host instances on one Redis", () => {
   const sdk = (index: number) => new GoogleGenAI({ apiKey: accessKey, httpOptions: { baseUrl: instances[index % 2]!.url } });
   const ask = async (index: number) => (await sdk(index).models.generateContent({ model, contents: `request ${index}` })).text;
   const perKey = (pool: readonly string[]) => pool.map((key) => sim.requests.filter((request) => request.key === key).length);
-  const admin = (index: number, path: string, body?: unknown) =>
+  const admin = (index: number, path: string, body?: unknown, method = body === undefined ? "GET" : "POST") =>
     fetch(`${instances[index]!.url}${path}`, {
-      method: body === undefined ? "GET" : "POST",
+      method,
       headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
@@ -87,6 +87,39 @@ describe("two self-host instances on one Redis", () => {
     sim.reset();
     for (let index = 1; index < 9; index += 2) await ask(index);
     expect(sim.requests.filter((request) => request.key === limited)).toHaveLength(1);
+  });
+
+  it("spends per-minute budgets on both instances together: no key over its budget, the pool at its capacity", async () => {
+    sim.reset();
+    for (const key of keys) sim.setKeyLimits(key, { requestsPerMinute: 2 });
+    const saved = await admin(0, "/api/policy/budgets", { enabled: true, freeTier: false, limits: { [model]: { rpm: 2 } } }, "PUT");
+    expect(saved.status).toBe(200);
+    // A burst through both instances at once: 4 keys × 2 RPM = 8 requests fit in the minute.
+    const answers = await Promise.all(
+      Array.from({ length: 16 }, (_, index) =>
+        fetch(`${instances[index % 2]!.url}/v1beta/models/${model}:generateContent`, {
+          method: "POST",
+          headers: { "x-goog-api-key": accessKey, "content-type": "application/json" },
+          body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: `burst ${index}` }] }] }),
+        }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(8);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(8);
+    // Both instances served part of the burst, and the simulator never saw a key over 2 per minute.
+    expect(new Set(statuses.filter((_, index) => index % 2 === 0))).toContain(200);
+    expect(new Set(statuses.filter((_, index) => index % 2 === 1))).toContain(200);
+    expect(perKey(keys)).toEqual([2, 2, 2, 2]);
+    // Each instance's console shows the shared spending.
+    for (const index of [0, 1]) {
+      const view = (await (await admin(index, `/api/budgets?model=${model}`)).json()) as { models: { summary: string; remainingPerMinute: number }[] };
+      expect(view.models[0]).toMatchObject({ summary: "4 keys × 2 RPM = 8 RPM", remainingPerMinute: 0 });
+    }
+    expect((await admin(1, "/api/policy/budgets", undefined, "DELETE")).status).toBe(200);
+    for (const key of keys) sim.setKeyLimits(key, {});
+    // The reset made through instance 1 reaches instance 0 at once.
+    expect(await ask(0)).toBe("Echo: request 0");
   });
 
   it("uses at once on one instance a key added through the other's admin API", async () => {
