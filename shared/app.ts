@@ -9,12 +9,15 @@ import type { Egress } from "./egress/egress.ts";
 import { mountAdmin } from "./admin/routes.ts";
 import { createAdminServices, type AdminServices, type ReloadKeys } from "./admin/services.ts";
 import { statusDocument } from "./admin/status.ts";
-import { GemrelayError, UpstreamResponseError, geminiErrorResponse } from "./errors.ts";
+import { BadRequestError, GemrelayError, UpstreamResponseError, geminiErrorResponse } from "./errors.ts";
 import { parseGeminiPath } from "./gemini/paths.ts";
 import { handleNative } from "./native.ts";
 import { createPolicies, policyDocuments, type Policies } from "./policy/policies.ts";
 import { Alerts } from "./alerts/alerts.ts";
+import { openAiErrorResponse } from "./openai/errors.ts";
+import { matchOpenAiRoute } from "./openai/paths.ts";
 import { openAiRoutes } from "./openai/routes.ts";
+import { requestPathProblem } from "./request-path.ts";
 import { ResumeCounters } from "./resume/stats.ts";
 import { RelayHealth } from "./routing/relay-health.ts";
 import { createPicker, type Picker } from "./routing/strategy.ts";
@@ -144,7 +147,16 @@ export function createApp(dependencies: AppDependencies): Hono {
     return geminiErrorResponse(new GemrelayError("Internal error in gemrelay.", 500));
   });
 
-  // First, so it sees every client API request, OpenAI's included: client resolution and usage.
+  // Before anything reads the path: none may name another path once decoded (request-path.ts).
+  app.use("*", async (c, next) => {
+    const url = new URL(c.req.url);
+    const problem = requestPathProblem(url.pathname);
+    if (problem === null) return next();
+    const error = new BadRequestError(problem);
+    return matchOpenAiRoute(c.req.raw, url) ? openAiErrorResponse(error) : geminiErrorResponse(error);
+  });
+
+  // Then, so it sees every client API request, OpenAI's included: client resolution and usage.
   app.use("*", clientRequests(context, backgroundOf));
 
   app.get("/health", (c) =>

@@ -72,6 +72,8 @@ export function decideIdentity(request: Request, url: URL, config: WorkerConfig,
     throw new AuthenticationError("Missing access key: pass your gemrelay access key as x-goog-api-key, ?key= or Authorization: Bearer.");
   }
   if (access.matches(presented)) return { mode: "pool" };
+  // A pass-through key goes upstream in a header; `?key=` may decode to anything, CR/LF included.
+  if (!/^[\x21-\x7e]+$/.test(presented)) throw new AuthenticationError("API key not valid: keys are printable ASCII without spaces.");
   const relayAuth = request.headers.get(relayAuthHeader);
   if (config.passThrough !== "off") {
     if (relayAuth !== null && access.matches(relayAuth.trim())) return { mode: "pass-through", key: presented };

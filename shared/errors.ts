@@ -12,6 +12,7 @@ export const googleStatusByHttp: Readonly<Record<number, string>> = {
   409: "ABORTED",
   413: "INVALID_ARGUMENT",
   429: "RESOURCE_EXHAUSTED",
+  499: "CANCELLED",
   500: "INTERNAL",
   501: "UNIMPLEMENTED",
   502: "UNAVAILABLE",
@@ -65,6 +66,13 @@ export class RateLimitError extends GemrelayError {
 export class BadRequestError extends GemrelayError {
   constructor(message: string) {
     super(message, 400);
+  }
+}
+
+/** A request body over the configured limit (MAX_BODY_BYTES). */
+export class PayloadTooLargeError extends GemrelayError {
+  constructor(limit: number) {
+    super(`The request body is larger than gemrelay's limit of ${limit} bytes (MAX_BODY_BYTES).`, 413);
   }
 }
 

@@ -4,10 +4,11 @@
  */
 import type { AppContext } from "./app.ts";
 import { authenticate } from "./auth.ts";
+import { parseJsonBody, readBoundedBody } from "./body.ts";
 import { BadRequestError } from "./errors.ts";
 import { arrayEncoder, collectAnswer, sseEncoder } from "./gemini/encode.ts";
-import type { GeminiPath } from "./gemini/paths.ts";
-import { decodeSseData, jsonArrayEncoder } from "./gemini/sse.ts";
+import { modelNameProblem, type GeminiPath } from "./gemini/paths.ts";
+import { SseDataReader, jsonArrayEncoder } from "./gemini/sse.ts";
 import { generateContentRequestSchema, type GenerateContentRequest } from "./gemini/types.ts";
 import { nativeModelList, withModel } from "./policy/model-lists.ts";
 import { admitModel } from "./policy/model-requests.ts";
@@ -16,6 +17,8 @@ import { generate } from "./resume/generate.ts";
 import type { Background } from "./routing/pool-view.ts";
 import { sendWithFailover, type AttemptPlan } from "./routing/scheduler.ts";
 import { conversationHash } from "./routing/sticky.ts";
+import { transformed } from "./streams.ts";
+import { endReporter, wholeResponse } from "./usage/trace.ts";
 
 /** Client headers worth passing on; everything else stays at the worker. */
 const forwardedRequestHeaders = ["content-type", "x-goog-api-client"];
@@ -26,26 +29,22 @@ const continuationsHeader = "x-gemrelay-continuations";
 /** Response headers the runtime manages itself or that no longer describe the body. */
 const droppedResponseHeaders = ["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"];
 
-async function readBody(request: Request, route: GeminiPath): Promise<AttemptPlan["body"]> {
+async function readBody(request: Request, route: GeminiPath, limit: number): Promise<AttemptPlan["body"]> {
   if (request.method === "GET" || request.method === "HEAD") return null;
   // Uploads can be large: stream them. Everything else is small JSON that a retry may resend.
   if (route.version === "upload") return request.body;
-  return request.arrayBuffer();
+  return (await readBoundedBody(request, limit)).buffer;
 }
 
 function isGenerate(action: string | null): action is "generateContent" | "streamGenerateContent" {
   return action === "generateContent" || action === "streamGenerateContent";
 }
 
-/** Parses a generate request body, or throws a 400 naming the field at fault. */
-export function parseGenerateRequest(body: ArrayBuffer): GenerateContentRequest {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder().decode(body));
-  } catch {
-    throw new BadRequestError("Invalid JSON payload received: the request body is not JSON.");
-  }
-  const parsed = generateContentRequestSchema.safeParse(value);
+/** Parses a generate request body sent as `contentType`, or throws a 400 naming the fault. */
+export function parseGenerateRequest(body: ArrayBuffer, contentType: string | null): GenerateContentRequest {
+  const json = parseJsonBody(new Uint8Array(body), contentType);
+  if ("problem" in json) throw new BadRequestError(`Invalid JSON payload received: the request body ${json.problem}.`);
+  const parsed = generateContentRequestSchema.safeParse(json.value);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
   const field = issue?.path.length ? issue.path.join(".") : "(body)";
@@ -61,6 +60,8 @@ export async function handleNative(
   background: Background,
 ): Promise<Response> {
   const identity = authenticate(request, url, context.config);
+  const modelProblem = route.model === null ? null : modelNameProblem(route.model);
+  if (modelProblem !== null) throw new BadRequestError(modelProblem);
 
   const query = new URLSearchParams(url.search);
   query.delete("key");
@@ -74,7 +75,7 @@ export async function handleNative(
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
-  const body = await readBody(request, route);
+  const body = await readBody(request, route, context.config.maxBodyBytes);
   const requestId = crypto.randomUUID();
   let stickyHash: number | undefined;
   if (context.config.routing.sticky && body instanceof ArrayBuffer) stickyHash = conversationHash(body) ?? undefined;
@@ -86,7 +87,7 @@ export async function handleNative(
         requestId,
         model: route.model,
         apiVersion: route.version === "upload" ? "v1beta" : route.version,
-        body: parseGenerateRequest(body),
+        body: parseGenerateRequest(body, request.headers.get("content-type")),
         headers,
         ...(identity.mode === "pass-through" ? { clientKey: identity.key } : {}),
         ...(stickyHash !== undefined ? { stickyHash } : {}),
@@ -101,10 +102,10 @@ export async function handleNative(
       const answer = await collectAnswer(events);
       if ("error" in answer) throw answer.error;
       // Known only once the answer is whole, so only here: streams carry no such header.
-      return Response.json(answer.response, { headers: { [continuationsHeader]: String(continuations) } });
+      return wholeResponse(request, Response.json(answer.response, { headers: { [continuationsHeader]: String(continuations) } }));
     }
     const sse = !arrayForm;
-    return new Response(events.pipeThrough(sse ? sseEncoder() : arrayEncoder()), {
+    return new Response(transformed(events, sse ? sseEncoder() : arrayEncoder(), endReporter(request)), {
       headers: { "content-type": sse ? "text/event-stream" : "application/json; charset=UTF-8", "cache-control": "no-cache" },
     });
   }
@@ -141,7 +142,7 @@ export async function handleNative(
   }
   if (arrayForm && response.ok && response.body) {
     responseHeaders.set("content-type", "application/json; charset=UTF-8");
-    return new Response(decodeSseData(response.body).pipeThrough(jsonArrayEncoder()), { status: response.status, headers: responseHeaders });
+    return new Response(transformed(new SseDataReader(response.body), jsonArrayEncoder()), { status: response.status, headers: responseHeaders });
   }
   return new Response(response.body, { status: response.status, headers: responseHeaders });
 }

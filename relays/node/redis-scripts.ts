@@ -133,6 +133,14 @@ for i, key in ipairs(keys) do records[i] = redis.call('HGETALL', p .. ':key:' ..
 return { keys, records, redis.call('HGETALL', p .. ':cooldowns') }`;
 
 /** Removes cooldowns ending at or before ARGV[2]; ARGV: prefix, now. */
+/** Sets a cooldown unless one that lasts longer is set; ARGV: prefix, field (`key\0model`), until, reason. */
+export const setCooldownScript = `
+local p, field, untilAt = ARGV[1], ARGV[2], tonumber(ARGV[3])
+local known = redis.call('HGET', p .. ':cooldowns', field)
+if known and tonumber(string.match(known, '^([^%z]*)')) >= untilAt then return 0 end
+redis.call('HSET', p .. ':cooldowns', field, ARGV[3] .. '\\0' .. ARGV[4])
+return 1`;
+
 export const purgeCooldownsScript = `
 local p, now = ARGV[1], tonumber(ARGV[2])
 local all = redis.call('HGETALL', p .. ':cooldowns')

@@ -7,12 +7,12 @@
  */
 import type { Redis } from "ioredis";
 import { totalOutcomes } from "../../shared/store/outcomes.ts";
-import type { AccessKeyRecord, LoggedRequest, RequestLogEntry, UsageBatch, UsageRetention, UsageRow } from "../../shared/store/records.ts";
+import { emptyUsage, type AccessKeyRecord, type LoggedRequest, type RequestLogEntry, type UsageBatch, type UsageRetention, type UsageRow } from "../../shared/store/records.ts";
 import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "../../shared/store/store.ts";
 import * as scripts from "./redis-scripts.ts";
 
 /** Counter fields of a daily usage row, in the order of {@link UsageRow}. */
-const usageCounters = ["requests", "errors", "promptTokens", "completionTokens", "thoughtTokens", "resumes"] as const;
+const usageCounters = ["requests", "errors", "promptTokens", "cachedTokens", "completionTokens", "thoughtTokens", "resumes"] as const;
 
 /** How many request log entries the store keeps at most between prunes. */
 const defaultLogCap = 100_000;
@@ -86,7 +86,7 @@ export class RedisStore implements Store {
   }
 
   async setCooldown(cooldown: Cooldown): Promise<void> {
-    await this.redis.hset(`${this.prefix}:cooldowns`, `${cooldown.key}\0${cooldown.model}`, `${cooldown.until}\0${cooldown.reason}`);
+    await this.run(scripts.setCooldownScript, `${cooldown.key}\0${cooldown.model}`, cooldown.until, cooldown.reason);
   }
 
   async listCooldowns(now: number): Promise<Cooldown[]> {
@@ -161,7 +161,8 @@ export class RedisStore implements Store {
     return members.map((member, index) => {
       const [day = "", accessKey = "", poolKey = "", model = ""] = member.split("\0");
       const counters = (results[index]?.[1] ?? {}) as Record<string, string>;
-      const row: UsageRow = { day, accessKey, poolKey, model, requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, thoughtTokens: 0, resumes: 0 };
+      const row = emptyUsage({ day, accessKey, poolKey, model });
+      // A field missing from the hash (rows written before it existed, like cachedTokens) reads as 0.
       for (const counter of usageCounters) row[counter] = Number(counters[counter] ?? 0);
       return row;
     });

@@ -22,7 +22,7 @@ export function mountAccessKeyRoutes(app: Hono, context: AppContext, admin: Admi
   app.post(
     "/api/access-keys",
     admin(async (c) => {
-      const input = await readJson(c.req.raw, newAccessKeySchema);
+      const input = await readJson(c.req.raw, newAccessKeySchema, context.config.maxBodyBytes);
       const now = context.clock();
       const { record, secret } = await createAccessKey(input, now);
       if (!(await context.store.addAccessKey(record))) throw new GemrelayError("Could not store the new access key; try again.", 409);

@@ -31,7 +31,7 @@ export function mountBackupRoutes(app: Hono, context: AppContext, admin: AdminRo
     "/api/restore",
     admin(async (c) => {
       const { usage } = readQuery(new URL(c.req.url), restoreQuery);
-      const backup = await readJson(c.req.raw, backupSchema);
+      const backup = await readJson(c.req.raw, backupSchema, context.config.maxBodyBytes);
       const report = await restoreBackup(context, backup, c.req.header(passphraseHeader), usage === "restore");
       // Every isolate copy may be stale now: re-read pool, access keys and documents.
       await context.pool.invalidate();

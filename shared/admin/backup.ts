@@ -51,6 +51,8 @@ const usageRowSchema = z.object({
   requests: z.number(),
   errors: z.number(),
   promptTokens: z.number(),
+  /** Absent from backups taken before usage recorded cached tokens: read as 0. */
+  cachedTokens: z.number().default(0),
   completionTokens: z.number(),
   thoughtTokens: z.number(),
   resumes: z.number(),

@@ -1,10 +1,7 @@
 /** Admin API input: JSON bodies and query strings validated with zod, errors naming the field. */
 import type { z } from "zod";
 import { BadRequestError } from "../errors.ts";
-import { readAtMost } from "../openai/body.ts";
-
-/** Largest admin body: room for tens of thousands of pasted keys. */
-const maximumBodyBytes = 2 * 1024 * 1024;
+import { parseJsonBody, readBoundedBody } from "../body.ts";
 
 /** `keys[3]: must be a string` from the first zod issue. */
 function describeIssue(error: z.ZodError, where: string): string {
@@ -13,19 +10,15 @@ function describeIssue(error: z.ZodError, where: string): string {
   return `${path}: ${issue?.message ?? "invalid"}`;
 }
 
-/** The JSON body validated by `schema`; an empty body counts as `{}`. Throws a 400 naming the field. */
-export async function readJson<Schema extends z.ZodType>(request: Request, schema: Schema): Promise<z.output<Schema>> {
-  const bytes = await readAtMost(request.body, maximumBodyBytes, () => new BadRequestError(`The request body is larger than ${maximumBodyBytes} bytes.`));
-  const text = new TextDecoder().decode(bytes).trim();
-  let value: unknown = {};
-  if (text !== "") {
-    try {
-      value = JSON.parse(text);
-    } catch {
-      throw new BadRequestError("The request body is not valid JSON.");
-    }
-  }
-  const parsed = schema.safeParse(value);
+/**
+ * The JSON body validated by `schema`; an empty body counts as `{}`. Throws a 400 naming the
+ * field, or a 413 over `limit` (MAX_BODY_BYTES).
+ */
+export async function readJson<Schema extends z.ZodType>(request: Request, schema: Schema, limit: number): Promise<z.output<Schema>> {
+  const bytes = await readBoundedBody(request, limit);
+  const body = bytes.byteLength === 0 ? { value: {} } : parseJsonBody(bytes, request.headers.get("content-type"));
+  if ("problem" in body) throw new BadRequestError(`The request body ${body.problem}.`);
+  const parsed = schema.safeParse(body.value);
   if (!parsed.success) throw new BadRequestError(`Invalid request body at ${describeIssue(parsed.error, "(body)")}`);
   return parsed.data;
 }

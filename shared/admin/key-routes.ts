@@ -73,7 +73,7 @@ export function mountKeyRoutes(app: Hono, context: AppContext, admin: AdminRoute
   app.post(
     "/api/keys",
     admin(async (c) => {
-      const parsed = parseSubmittedKeys((await readJson(c.req.raw, addBody)).keys);
+      const parsed = parseSubmittedKeys((await readJson(c.req.raw, addBody, context.config.maxBodyBytes)).keys);
       if (parsed.keys.length === 0) {
         const named = parsed.rejected.slice(0, 5).map((entry) => `keys[${entry.index}] (${entry.key}): ${entry.reason}`);
         throw new BadRequestError(parsed.rejected.length > 0 ? `No valid key: ${named.join("; ")}` : "keys: no key given.");
@@ -92,7 +92,7 @@ export function mountKeyRoutes(app: Hono, context: AppContext, admin: AdminRoute
   app.delete(
     "/api/keys",
     admin(async (c) => {
-      const body = await readJson(c.req.raw, deleteBody);
+      const body = await readJson(c.req.raw, deleteBody, context.config.maxBodyBytes);
       const { found, missing } = await resolveKeys([...(body.keys ?? []), ...(body.ids ?? [])], await context.store.listKeys());
       const removed = await context.store.removeKeys(found.map((key) => key.key));
       await context.pool.invalidate();
@@ -119,7 +119,7 @@ export function mountKeyRoutes(app: Hono, context: AppContext, admin: AdminRoute
     "/api/keys/check",
     admin(async (c, background) => {
       const query = readQuery(new URL(c.req.url), checkQuery);
-      const { ids } = await readJson(c.req.raw, checkBody);
+      const { ids } = await readJson(c.req.raw, checkBody, context.config.maxBodyBytes);
       const keys = await context.store.listKeys();
       const selected = ids === undefined ? keys : (await resolveKeys(ids, keys)).found;
       const batch = selected.slice(query.offset, query.offset + query.limit);

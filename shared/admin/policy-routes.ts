@@ -7,7 +7,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { AppContext } from "../app.ts";
-import { budgetPolicySchema } from "../budget/budget-policy.ts";
+import { budgetPolicySchema, learnedLimitsSchema } from "../budget/budget-policy.ts";
 import { keyMetadataSchema, keyMetadataTableSchema } from "../policy/key-metadata.ts";
 import { modelPolicySchema } from "../policy/model-policy.ts";
 import type { SettingDocument } from "../policy/setting.ts";
@@ -18,10 +18,10 @@ import { readJson } from "./input.ts";
 import { keysById } from "./key-views.ts";
 import type { AdminRoute } from "./routes.ts";
 
-/** GET, PUT and DELETE for one document at `path`. */
-function mountDocument<T>(app: Hono, path: string, document: SettingDocument<T>, schema: z.ZodType<T>, admin: AdminRoute): void {
+/** GET, PUT and DELETE for one document at `path`; PUT bodies up to `limit` bytes. */
+function mountDocument<T>(app: Hono, path: string, document: SettingDocument<T>, schema: z.ZodType<T>, admin: AdminRoute, limit: number): void {
   app.get(path, admin(async (c) => c.json({ policy: await document.current(), default: document.fallback, edited: (await document.storedText()) !== null })));
-  app.put(path, admin(async (c) => c.json({ policy: await document.set(await readJson(c.req.raw, schema)) })));
+  app.put(path, admin(async (c) => c.json({ policy: await document.set(await readJson(c.req.raw, schema, limit)) })));
   app.delete(path, admin(async (c) => c.json({ policy: await document.reset() })));
 }
 
@@ -58,16 +58,17 @@ async function applyEnabled(context: AppContext, entries: readonly { id: string;
 /** Adds the policy routes. */
 export function mountPolicyRoutes(app: Hono, context: AppContext, admin: AdminRoute): void {
   const { models, budgets } = context.policies;
-  mountDocument(app, "/api/policy/models", models, modelPolicySchema, admin);
-  mountDocument(app, "/api/policy/budgets", budgets.policy, budgetPolicySchema, admin);
-  mountDocument(app, "/api/keys/metadata", budgets.metadata, keyMetadataTableSchema, admin);
-  mountDocument(app, "/api/policy/prices", context.policies.prices, priceTableSchema, admin);
+  mountDocument(app, "/api/policy/models", models, modelPolicySchema, admin, context.config.maxBodyBytes);
+  mountDocument(app, "/api/policy/budgets", budgets.policy, budgetPolicySchema, admin, context.config.maxBodyBytes);
+  mountDocument(app, "/api/policy/budgets/learned", budgets.learned, learnedLimitsSchema, admin, context.config.maxBodyBytes);
+  mountDocument(app, "/api/keys/metadata", budgets.metadata, keyMetadataTableSchema, admin, context.config.maxBodyBytes);
+  mountDocument(app, "/api/policy/prices", context.policies.prices, priceTableSchema, admin, context.config.maxBodyBytes);
 
   // Bulk edit: fields given replace those of each key; `null`-free, so omit a field to keep it.
   app.patch(
     "/api/keys/metadata",
     admin(async (c) => {
-      const { keys } = await readJson(c.req.raw, metadataPatch);
+      const { keys } = await readJson(c.req.raw, metadataPatch, context.config.maxBodyBytes);
       await applyEnabled(context, keys);
       const table = { ...(await budgets.metadata.current()) };
       for (const { id, enabled: _status, ...fields } of keys) if (Object.keys(fields).length > 0) table[id] = { ...table[id], ...fields };

@@ -28,7 +28,7 @@ export function mountAdmin(app: Hono, context: AppContext, backgroundOf: (c: Con
   const gate = context.admin.gate;
 
   app.post("/api/login", async (c) => {
-    const { adminKey } = await readJson(c.req.raw, loginSchema);
+    const { adminKey } = await readJson(c.req.raw, loginSchema, context.config.maxBodyBytes);
     const cookie = await gate.login(c.req.raw, adminKey.trim());
     c.header("set-cookie", cookie);
     c.header("cache-control", "no-store");

@@ -9,7 +9,7 @@ import { keysById } from "./key-views.ts";
 import { readQuery } from "./input.ts";
 import type { AdminRoute } from "./routes.ts";
 import { maskSecret } from "../secrets.ts";
-import { addUsage, utcDay, type UsageRow } from "../store/records.ts";
+import { addUsage, emptyUsage, utcDay, type UsageRow } from "../store/records.ts";
 import { relayId } from "../egress/egress.ts";
 import { costBy } from "../usage/cost.ts";
 
@@ -27,13 +27,13 @@ type Totals = Omit<UsageRow, "day" | "accessKey" | "poolKey" | "model">;
 
 /** An empty accumulator (its dimensions are not used). */
 function zero(): UsageRow {
-  return { day: "", accessKey: "", poolKey: "", model: "", requests: 0, errors: 0, promptTokens: 0, completionTokens: 0, thoughtTokens: 0, resumes: 0 };
+  return emptyUsage({ day: "", accessKey: "", poolKey: "", model: "" });
 }
 
 /** The counters of a row. */
 function countersOf(row: UsageRow): Totals {
-  const { requests, errors, promptTokens, completionTokens, thoughtTokens, resumes } = row;
-  return { requests, errors, promptTokens, completionTokens, thoughtTokens, resumes };
+  const { requests, errors, promptTokens, cachedTokens, completionTokens, thoughtTokens, resumes } = row;
+  return { requests, errors, promptTokens, cachedTokens, completionTokens, thoughtTokens, resumes };
 }
 
 /** Sums `rows` by `dimension`, largest request count first. */

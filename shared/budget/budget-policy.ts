@@ -30,6 +30,13 @@ export const budgetPolicySchema = z.strictObject({
 });
 export type BudgetPolicy = z.infer<typeof budgetPolicySchema>;
 
+/**
+ * Limits Gemini itself named in its 429s (QuotaFailure `quotaValue`), per unit (key or group) and
+ * model: they replace the free-tier table's guess for that unit; explicit limits still win.
+ */
+export const learnedLimitsSchema = z.record(z.string().min(1), perModel);
+export type LearnedLimits = z.infer<typeof learnedLimitsSchema>;
+
 /** Budgets off. */
 export const disabledBudgets: BudgetPolicy = { enabled: false, freeTier: true, limits: {}, groups: {}, keys: {} };
 
@@ -47,10 +54,11 @@ function lookup(table: Readonly<Record<string, BudgetLimits>> | undefined, model
   return best?.limits;
 }
 
-/** The limits that apply to (key, group, model): key over group over table over free tier, field by field. */
-export function limitsFor(policy: BudgetPolicy, keyId: string, group: string | undefined, model: string): BudgetLimits {
+/** The limits that apply to (key, group, model): key over group over table over learned over free tier, field by field. */
+export function limitsFor(policy: BudgetPolicy, keyId: string, group: string | undefined, model: string, learned?: BudgetLimits): BudgetLimits {
   return {
     ...(policy.freeTier ? lookup(freeTierLimits, model) : undefined),
+    ...learned,
     ...lookup(policy.limits, model),
     ...(group !== undefined ? lookup(policy.groups[group], model) : undefined),
     ...lookup(policy.keys[keyId], model),

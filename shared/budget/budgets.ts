@@ -5,7 +5,8 @@
 import { poolKeyId } from "../keys/identity.ts";
 import type { KeyMetadataTable } from "../policy/key-metadata.ts";
 import type { SettingDocument } from "../policy/setting.ts";
-import { limitsFor, type BudgetLimits, type BudgetPolicy } from "./budget-policy.ts";
+import type { ReportedLimits } from "../gemini/classify.ts";
+import { limitsFor, type BudgetLimits, type BudgetPolicy, type LearnedLimits } from "./budget-policy.ts";
 import { ledgerCounter, type BudgetCounter } from "./counter.ts";
 
 /** One scheduling decision's view of the budgets. */
@@ -57,12 +58,13 @@ function unitOf(id: string, metadata: KeyMetadataTable): string {
 export class Budgets {
   /** Counts here when there is no shared counter, and while the shared one is unreachable. */
   private readonly local = ledgerCounter();
-  /** unit × model → the next slot a refused claim reported: keys of that unit are skipped until then. */
+  /** unit × model × limits → the next slot a refused claim reported: keys of that unit are skipped until then. */
   private readonly blocked = new Map<string, number>();
 
   constructor(
     readonly policy: SettingDocument<BudgetPolicy>,
     readonly metadata: SettingDocument<KeyMetadataTable>,
+    readonly learned: SettingDocument<LearnedLimits>,
     private readonly clock: () => number,
     private readonly shared?: BudgetCounter,
     private readonly log: (entry: Record<string, unknown>) => void = () => undefined,
@@ -81,7 +83,7 @@ export class Budgets {
 
   /** Loads what a decision over `keys` for `model` needs (ids, documents). */
   async admission(keys: readonly string[], model: string): Promise<Admission> {
-    const [policy, metadata] = await Promise.all([this.policy.current(), this.metadata.current()]);
+    const [policy, metadata, learned] = await Promise.all([this.policy.current(), this.metadata.current(), this.learned.current()]);
     const budgeted = policy.enabled && model !== "*";
     if (!budgeted && Object.keys(metadata).length === 0) {
       // The common case costs nothing per key: no budgets to check, no weights to look up.
@@ -91,10 +93,13 @@ export class Budgets {
     const byKey = new Map(keys.map((key, index) => [key, ids[index] ?? ""]));
     const budgetOf = (key: string): { unit: string; limits: BudgetLimits } => {
       const id = byKey.get(key) ?? "";
-      return { unit: unitOf(id, metadata), limits: limitsFor(policy, id, metadata[id]?.group, model) };
+      const unit = unitOf(id, metadata);
+      return { unit, limits: limitsFor(policy, id, metadata[id]?.group, model, learned[unit]?.[model]) };
     };
+    // A hint holds only for the limits it was learnt under: a policy change starts afresh.
+    const hintName = ({ unit, limits }: { unit: string; limits: BudgetLimits }) => `${unit}\u0000${model}\u0000${JSON.stringify(limits)}`;
     const blockedUntil = (key: string): number => {
-      const name = `${budgetOf(key).unit}\u0000${model}`;
+      const name = hintName(budgetOf(key));
       const until = this.blocked.get(name) ?? 0;
       if (until > 0 && until <= this.clock()) this.blocked.delete(name);
       return until;
@@ -103,16 +108,28 @@ export class Budgets {
       allows: (key) => !budgeted || blockedUntil(key) <= this.clock(),
       claim: async (key) => {
         if (!budgeted) return true;
-        const { unit, limits } = budgetOf(key);
+        const budget = budgetOf(key);
         const now = this.clock();
-        const slot = await this.counted((counter) => counter.reserve(unit, model, limits, now));
+        const slot = await this.counted((counter) => counter.reserve(budget.unit, model, budget.limits, now));
         if (slot <= now) return true;
-        this.blocked.set(`${unit}\u0000${model}`, slot);
+        if (this.blocked.size >= 1_000) for (const [name, until] of this.blocked) if (until <= now) this.blocked.delete(name);
+        this.blocked.set(hintName(budget), slot);
         return false;
       },
       weightOf: (key) => metadata[byKey.get(key) ?? ""]?.weight ?? 1,
       soonest: (candidates) => Math.min(...candidates.map((key) => Math.max(this.clock(), blockedUntil(key)))),
     };
+  }
+
+  /** Remembers the limits a 429 for `key` (a pool key) and `model` named, when they differ from what is known. */
+  async learn(key: string, model: string, reported: ReportedLimits): Promise<void> {
+    const [metadata, learned, id] = await Promise.all([this.metadata.current(), this.learned.current(), poolKeyId(key)]);
+    const unit = unitOf(id, metadata);
+    const known = learned[unit]?.[model] ?? {};
+    if (Object.entries(reported).every(([field, value]) => known[field as keyof BudgetLimits] === value)) return;
+    const merged = { ...known, ...reported };
+    await this.learned.set({ ...learned, [unit]: { ...learned[unit], [model]: merged } });
+    this.log({ level: "info", event: "budget.learned", unit: unit.startsWith("key:") ? `key ${id}` : unit, model, limits: merged });
   }
 
   /** Counts the input tokens of a finished request on `key` (a pool key) for the per-minute token budget. */
@@ -126,13 +143,14 @@ export class Budgets {
 
   /** Capacity and remaining budget per model over the active `keys` (status page and console). */
   async capacity(keys: readonly string[], models: readonly string[]): Promise<ModelCapacity[]> {
-    const [policy, metadata, ids] = await Promise.all([this.policy.current(), this.metadata.current(), Promise.all(keys.map(poolKeyId))]);
+    const [policy, metadata, learned, ids] = await Promise.all([this.policy.current(), this.metadata.current(), this.learned.current(), Promise.all(keys.map(poolKeyId))]);
     const now = this.clock();
     return Promise.all(models.map(async (model) => {
       const perKey: KeyBudget[] = await Promise.all(ids.map(async (id) => {
         const group = metadata[id]?.group;
-        const limits = limitsFor(policy, id, group, model);
-        const reading = await this.counted((counter) => counter.read(unitOf(id, metadata), model, limits, now));
+        const unit = unitOf(id, metadata);
+        const limits = limitsFor(policy, id, group, model, learned[unit]?.[model]);
+        const reading = await this.counted((counter) => counter.read(unit, model, limits, now));
         const slot = reading.nextSlot;
         return { id, group: group ?? id, limits, spentMinute: reading.minute, spentDay: reading.day, tokensMinute: reading.tokensMinute, blockedUntil: policy.enabled && slot > now ? slot : null };
       }));

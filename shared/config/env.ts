@@ -38,7 +38,13 @@ export const environmentSchema = z.object({
   RELAY_OPEN_MS: z.coerce.number().int().min(0).default(30_000),
   RELAY_QUARANTINE_MS: z.coerce.number().int().min(0).default(600_000),
   POOL_REFRESH_MS: z.coerce.number().int().min(0).default(2_000),
+  MAX_BODY_BYTES: z.coerce.number({ message: "MAX_BODY_BYTES must be a number of bytes" }).int().min(1_024).optional(),
+  /** The OpenAI surface's own name for MAX_BODY_BYTES, from before the limit covered every path. */
+  OPENAI_MAX_BODY_BYTES: z.coerce.number({ message: "OPENAI_MAX_BODY_BYTES must be a number of bytes" }).int().min(1_024).optional(),
 });
+
+/** Default largest request body: Gemini's own limit for inline data in one request is 20 MB. */
+export const defaultMaxBodyBytes = 20 * 1024 * 1024;
 
 /** How requests are spread and retried (manifest `routing`, env ROUTING_*). */
 export interface RoutingPolicy {
@@ -78,6 +84,8 @@ export interface WorkerConfig {
   /** How long an isolate trusts its pool snapshot before refreshing it from the Store. */
   poolRefreshMs: number;
   passThrough: PassThroughMode;
+  /** Largest request body gemrelay reads, on every path (MAX_BODY_BYTES); larger ones get a 413. */
+  maxBodyBytes: number;
   /** Base URL the in-process egress calls. */
   upstream: string;
   /** The OpenAI-compatible routes (OPENAI_* variables). */
@@ -120,6 +128,7 @@ export function readWorkerConfig(environment: Record<string, unknown>): WorkerCo
     circuit: { failureThreshold: env.RELAY_FAILURE_THRESHOLD, openMs: env.RELAY_OPEN_MS, quarantineMs: env.RELAY_QUARANTINE_MS },
     poolRefreshMs: env.POOL_REFRESH_MS,
     passThrough: env.PASSTHROUGH,
+    maxBodyBytes: env.MAX_BODY_BYTES ?? env.OPENAI_MAX_BODY_BYTES ?? defaultMaxBodyBytes,
     upstream: (env.GEMINI_UPSTREAM ?? defaultUpstream).replace(/\/+$/, ""),
     openai: readOpenAiConfig(environment),
     admin: readAdminConfig(environment),

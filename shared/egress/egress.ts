@@ -2,7 +2,8 @@
  * The worker's side of the egress hop: how a prepared Gemini request leaves the resume worker,
  * either through a remote relay (Netlify, Vercel) or in-process (self-host default).
  */
-import { forwardToGemini } from "./forward.ts";
+import { NotGeminiPathError, sendToGemini } from "./forward.ts";
+import { geminiPathOf, presentedKey } from "./target.ts";
 
 /** A request ready for Gemini: path with query (no `key`), headers with `x-goog-api-key`. */
 export interface EgressRequest {
@@ -57,9 +58,13 @@ export function inProcessEgress(upstream: string, fetcher: typeof fetch = fetch)
     id: "direct",
     weight: 1,
     probe: () => Promise.resolve(true),
-    send(request) {
-      const forwarded = new Request(`http://egress.invalid${request.pathAndQuery}`, requestInit(request));
-      return forwardToGemini(forwarded, request.signal ? { upstream, fetch: fetcher, signal: request.signal } : { upstream, fetch: fetcher });
+    async send(request) {
+      // Taken apart here rather than as a Request: a Request and its body stream cost more than the hop.
+      const url = new URL(request.pathAndQuery, "http://egress.invalid");
+      const geminiPath = geminiPathOf(url);
+      if (geminiPath === null) throw new NotGeminiPathError();
+      const { method, headers, body, signal } = request;
+      return sendToGemini({ method, geminiPath, search: url.search, headers, key: presentedKey(headers, url), body, signal }, { upstream, fetch: fetcher });
     },
   };
 }

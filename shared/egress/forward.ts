@@ -57,6 +57,21 @@ function combinedSignal(request: Request, signal: AbortSignal | undefined): Abor
   return eitherSignal(signal, request.signal ?? undefined);
 }
 
+/** A Gemini request taken apart: what {@link sendToGemini} needs of it. */
+export interface GeminiCall {
+  method: string;
+  /** Path from the version segment on (see `geminiPathOf`). */
+  geminiPath: string;
+  /** The client's query string as it came (`?…` or empty); `key` and platform parameters are dropped here. */
+  search: string;
+  /** The client's headers; only the whitelisted ones go upstream. */
+  headers: Headers;
+  /** The Gemini key the client presented (see `presentedKey`). */
+  key: string | undefined;
+  body: BodyInit | null;
+  signal?: AbortSignal | undefined;
+}
+
 /**
  * Forwards a Gemini request to `options.upstream`: path from the version segment on (the request
  * may arrive under a relay path prefix), query verbatim minus `key` and platform parameters,
@@ -72,19 +87,34 @@ export async function forwardToGemini(request: Request, options: ForwardOptions)
   const url = new URL(request.url);
   const geminiPath = geminiPathOf(url);
   if (geminiPath === null) throw new NotGeminiPathError();
-  const openAi = isOpenAiPath(geminiPath);
-  const target = joinUpstream(options.upstream, geminiPath, forwardedQuery(url.search));
-  const signal = combinedSignal(request, options.signal);
+  return sendToGemini(
+    {
+      method: request.method,
+      geminiPath,
+      search: url.search,
+      headers: request.headers,
+      key: presentedKey(request.headers, url),
+      body: request.body,
+      signal: combinedSignal(request, options.signal),
+    },
+    options,
+  );
+}
+
+/** {@link forwardToGemini} for a request already taken apart (the self-host's in-process egress). */
+export async function sendToGemini(call: GeminiCall, options: ForwardOptions): Promise<Response> {
+  const target = joinUpstream(options.upstream, call.geminiPath, forwardedQuery(call.search));
+  const signal = call.signal;
 
   // `duplex: "half"` lets Node's fetch send a ReadableStream body without buffering it
   // (https://github.com/nodejs/node/issues/46221); other runtimes ignore the field.
   const init: RequestInit & { duplex?: "half" } = {
-    method: request.method,
-    headers: upstreamRequestHeaders(request.headers, presentedKey(request.headers, url), openAi),
+    method: call.method,
+    headers: upstreamRequestHeaders(call.headers, call.key, isOpenAiPath(call.geminiPath)),
     redirect: "manual",
   };
-  if (request.body !== null && request.method !== "GET" && request.method !== "HEAD") {
-    init.body = request.body;
+  if (call.body !== null && call.method !== "GET" && call.method !== "HEAD") {
+    init.body = call.body;
     init.duplex = "half";
   }
   if (signal) init.signal = signal;

@@ -49,9 +49,18 @@ export function forwardedQuery(search: string): string {
  * Gemini path without doubling slashes. Any query or fragment on `upstream` is ignored.
  */
 export function joinUpstream(upstream: string, geminiPath: string, query: string): string {
-  const base = new URL(upstream);
-  const prefix = base.pathname.replace(/\/+$/, "");
-  return `${base.origin}${prefix}${geminiPath}${query}`;
+  return `${upstreamBase(upstream)}${geminiPath}${query}`;
+}
+
+/** The last upstream's origin and path prefix: a process or isolate calls one upstream, on every request. */
+let lastBase = { upstream: "", base: "" };
+
+function upstreamBase(upstream: string): string {
+  if (lastBase.upstream !== upstream) {
+    const url = new URL(upstream);
+    lastBase = { upstream, base: url.origin + url.pathname.replace(/\/+$/, "") };
+  }
+  return lastBase.base;
 }
 
 /** The Gemini path (from the version segment on) of a request URL, or null for other paths. */

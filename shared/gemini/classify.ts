@@ -9,14 +9,21 @@ import { z } from "zod";
 export type Classification =
   /** The key is unusable (invalid, expired, suspended, API disabled): disable it. */
   | { kind: "key-invalid"; reason: string }
-  /** The key may not serve this model until `until` (epoch ms). */
-  | { kind: "key-cooldown"; reason: string; until: number }
+  /** The key may not serve this model until `until` (epoch ms); `reported`: the limits Gemini named. */
+  | { kind: "key-cooldown"; reason: string; until: number; reported?: ReportedLimits }
   /** The egress path failed (connect error, relay's own error, unsupported location). */
   | { kind: "relay-fault"; reason: string; quarantine: boolean }
   /** Gemini had a passing problem: retry on another pair after a backoff, no penalty. */
   | { kind: "transient"; reason: string }
   /** The request itself is wrong: return the upstream's answer unchanged. */
   | { kind: "client-error"; reason: string };
+
+/** The project's limits a 429 names in its QuotaFailure (`quotaId` + `quotaValue`), for the budgets. */
+export interface ReportedLimits {
+  rpm?: number;
+  rpd?: number;
+  tpm?: number;
+}
 
 const detailSchema = z.looseObject({
   "@type": z.string().optional(),
@@ -107,26 +114,42 @@ export const defaultCooldownPolicy: CooldownPolicy = {
 const keyInvalidReasons = new Set(["API_KEY_INVALID", "API_KEY_EXPIRED", "CONSUMER_SUSPENDED", "SERVICE_DISABLED", "API_KEY_SERVICE_BLOCKED", "ACCESS_TOKEN_EXPIRED"]);
 const keyInvalidMessage = /api key (not valid|expired|not found)|consumer .* has been suspended|has been suspended|leaked|unregistered callers|has not been used in project|is disabled/i;
 
+/** The non-zero limits named by `violations`: requests per minute or day, input tokens per minute. */
+function reportedLimits(violations: readonly { quotaId?: string | undefined; quotaValue?: string | undefined }[]): ReportedLimits | undefined {
+  const reported: ReportedLimits = {};
+  for (const { quotaId = "", quotaValue } of violations) {
+    const value = Number(quotaValue);
+    if (!Number.isSafeInteger(value) || value <= 0) continue;
+    if (/InputToken/i.test(quotaId) && /PerMinute/i.test(quotaId)) reported.tpm = value;
+    else if (/Request/i.test(quotaId) && /PerMinute/i.test(quotaId)) reported.rpm = value;
+    else if (/Request/i.test(quotaId) && /PerDay/i.test(quotaId)) reported.rpd = value;
+  }
+  return Object.keys(reported).length > 0 ? reported : undefined;
+}
+
 function classifyQuota(error: GoogleError | null, text: string, now: number, policy: CooldownPolicy): Classification {
   const details = error?.details ?? [];
   const reason = details.find((detail) => detail.reason)?.reason;
   if (reason === "MODEL_CAPACITY_EXHAUSTED") return { kind: "transient", reason: "capacity" };
-  const quotaIds = details.flatMap((detail) => detail.violations ?? []).map((violation) => violation.quotaId ?? "");
+  const violations = details.flatMap((detail) => detail.violations ?? []);
+  const quotaIds = violations.map((violation) => violation.quotaId ?? "");
+  const reported = reportedLimits(violations);
+  const named = reported === undefined ? {} : { reported };
   const zeroLimit =
     /limit: 0\b/.test(text) ||
     /quota_limit_value"?\s*[:=]?\s*(value:\s*)?"0"/.test(text) ||
     details.some((detail) => detail.violations?.some((violation) => violation.quotaValue === "0"));
   if (zeroLimit) return { kind: "key-cooldown", reason: "limit-zero", until: now + policy.zeroLimitMs };
   if (quotaIds.some((id) => /PerDay/i.test(id)) || /PerDay/.test(text)) {
-    return { kind: "key-cooldown", reason: "per-day-quota", until: nextPacificMidnight(now) };
+    return { kind: "key-cooldown", reason: "per-day-quota", until: nextPacificMidnight(now), ...named };
   }
   const delayText =
     details.find((detail) => detail.retryDelay)?.retryDelay ?? /retry in (\d+(?:\.\d+)?(?:ms|s))/i.exec(text)?.[1] ?? /retryDelay'?"?:\s*'?"?(\d+(?:\.\d+)?(?:ms|s))/.exec(text)?.[1];
   const delay = delayText ? parseRetryDelay(delayText) : null;
   if (delay !== null) {
-    return { kind: "key-cooldown", reason: "retry-info", until: now + Math.min(delay + policy.marginMs, policy.maxRetryDelayMs) };
+    return { kind: "key-cooldown", reason: "retry-info", until: now + Math.min(delay + policy.marginMs, policy.maxRetryDelayMs), ...named };
   }
-  return { kind: "key-cooldown", reason: "quota", until: now + policy.bareQuotaMs };
+  return { kind: "key-cooldown", reason: "quota", until: now + policy.bareQuotaMs, ...named };
 }
 
 /**

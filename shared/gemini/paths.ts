@@ -14,6 +14,28 @@ export interface GeminiPath {
   action: string | null;
 }
 
+/** Gemini's model ids: letters, digits, `.`, `_` and `-` (`gemini-2.5-flash`, a tuned model's id), never dots alone. */
+const modelNamePattern = /^(?!\.+$)[\w.-]+$/;
+
+/**
+ * Why `name` cannot be a model id, or null when it can. A name that is not one could change the
+ * upstream path it is put into (`..`, a decoded `/`) or carry control characters into log lines.
+ */
+export function modelNameProblem(name: string): string | null {
+  if (modelNamePattern.test(name)) return null;
+  // JSON quoting shows control characters escaped, so the message stays one line.
+  return `Invalid model name ${JSON.stringify(name.slice(0, 100))}: Gemini model ids are made of letters, digits, '.', '_' and '-'.`;
+}
+
+/** A percent-decoded path segment; the segment as it is when its encoding is malformed. */
+export function decodedSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 const versionPattern = /^(.*?)(\/(v1beta|v1alpha|v1|upload)(?:\/.*)?)$/;
 const modelPattern = /\/(?:tuned)?[mM]odels\/([^/:]+)(?::([A-Za-z]+))?$/;
 
@@ -27,7 +49,7 @@ export function parseGeminiPath(pathname: string): GeminiPath | null {
     prefix,
     path,
     version,
-    model: model?.[1] ? decodeURIComponent(model[1]) : null,
+    model: model?.[1] ? decodedSegment(model[1]) : null,
     action: model?.[2] ?? null,
   };
 }

@@ -3,38 +3,44 @@
  * (`\r\n\r\n` from Google; `\n\n` accepted), no event names, no `[DONE]` (REFERENCE.md §1).
  */
 import { createParser } from "eventsource-parser";
+import type { PullSource } from "../streams.ts";
 
 const encoder = new TextEncoder();
 
 /**
- * Decodes an SSE byte stream into the `data` payloads of its events, in order. One stream and a
- * plain parser rather than a chain of TransformStreams: each web stream costs allocations on
- * every request (measured by `npm run bench`).
+ * Reads the `data` payloads of an SSE byte stream, one per `read()`, in order. A plain parser
+ * over the body's reader rather than a stream of its own: each web stream costs allocations on
+ * every request (measured by `npm run bench`). A PullSource for streams.ts `transformed`.
  */
-export function decodeSseData(body: ReadableStream<Uint8Array>): ReadableStream<string> {
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
-  const pending: string[] = [];
-  const parser = createParser({ onEvent: (event) => pending.push(event.data) });
-  return new ReadableStream<string>({
-    async pull(controller) {
-      while (pending.length === 0) {
-        const next = await reader.read();
-        if (next.done) {
-          parser.feed(decoder.decode());
-          parser.reset({ consume: true });
-          for (const data of pending.splice(0)) controller.enqueue(data);
-          controller.close();
-          return;
-        }
-        parser.feed(decoder.decode(next.value, { stream: true }));
-      }
-      for (const data of pending.splice(0)) controller.enqueue(data);
-    },
-    cancel(reason) {
-      return reader.cancel(reason);
-    },
-  });
+export class SseDataReader implements PullSource<string> {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #decoder = new TextDecoder();
+  readonly #pending: string[] = [];
+  readonly #parser = createParser({ onEvent: (event) => this.#pending.push(event.data) });
+  #ended = false;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#reader = body.getReader();
+  }
+
+  /** The next payload, or `done` once the body has ended. */
+  async read(): Promise<ReadableStreamReadResult<string>> {
+    while (this.#pending.length === 0) {
+      if (this.#ended) return { done: true, value: undefined };
+      const next = await this.#reader.read();
+      if (next.done) {
+        this.#ended = true;
+        this.#parser.feed(this.#decoder.decode());
+        this.#parser.reset({ consume: true });
+      } else this.#parser.feed(this.#decoder.decode(next.value, { stream: true }));
+    }
+    return { done: false, value: this.#pending.shift() ?? "" };
+  }
+
+  /** Cancels the body. */
+  cancel(reason?: unknown): Promise<void> {
+    return this.#reader.cancel(reason);
+  }
 }
 
 /** One SSE event carrying `data`, framed with CRLF like Google's. */
@@ -48,11 +54,11 @@ export const sseHeartbeat: Uint8Array = encoder.encode(": keep-alive\r\n\r\n");
 /**
  * Writes the JSON array Gemini streams without `alt=sse`: `[` obj `,` obj `]`, incrementally so
  * each element still reaches the client at once. `elementOf` gives an item's JSON text, or null
- * to write nothing for it (heartbeats).
+ * to write nothing for it (heartbeats). A transformer, for streams.ts `transformed`.
  */
-export function jsonArrayEncoder<T = string>(elementOf: (item: T) => string | null = (item) => String(item)): TransformStream<T, Uint8Array> {
+export function jsonArrayEncoder<T = string>(elementOf: (item: T) => string | null = (item) => String(item)): Transformer<T, Uint8Array> {
   let first = true;
-  return new TransformStream({
+  return {
     transform(item, controller) {
       const text = elementOf(item);
       if (text === null) return;
@@ -62,5 +68,5 @@ export function jsonArrayEncoder<T = string>(elementOf: (item: T) => string | nu
     flush(controller) {
       controller.enqueue(encoder.encode(first ? "[]" : "]"));
     },
-  });
+  };
 }

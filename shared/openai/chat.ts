@@ -10,6 +10,8 @@ import { resumeOverrides } from "../resume/config.ts";
 import { generate, type GenerateCall } from "../resume/generate.ts";
 import type { Background } from "../routing/pool-view.ts";
 import { conversationHash } from "../routing/sticky.ts";
+import { transformed } from "../streams.ts";
+import { endReporter, wholeResponse } from "../usage/trace.ts";
 import { readJsonBody } from "./body.ts";
 import { newCompletionMeta, truncatedAnswerError } from "./completion.ts";
 import { toGenerateRequest } from "./request.ts";
@@ -20,7 +22,7 @@ import { chatChunkEncoder } from "./stream.ts";
 /** Answers one chat completion request. */
 export async function handleChat(request: Request, identity: ClientIdentity, context: AppContext, background: Background): Promise<Response> {
   const settings = context.config.openai;
-  const body = await readJsonBody(request, settings.maxBodyBytes, chatRequestSchema);
+  const body = await readJsonBody(request, context.config.maxBodyBytes, chatRequestSchema);
   const mapped = await toGenerateRequest(body, settings);
   let continuations = 0;
   const call: GenerateCall = {
@@ -43,7 +45,7 @@ export async function handleChat(request: Request, identity: ClientIdentity, con
   const events = await generate(call, context, background);
   const meta = newCompletionMeta(mapped.requestedModel, settings.thinkTags, context.clock());
   if (mapped.stream) {
-    return new Response(events.pipeThrough(chatChunkEncoder(meta, mapped.includeUsage)), {
+    return new Response(transformed(events, chatChunkEncoder(meta, mapped.includeUsage), endReporter(request)), {
       headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
     });
   }
@@ -53,5 +55,5 @@ export async function handleChat(request: Request, identity: ClientIdentity, con
   if (candidate?.finishReason === undefined && answer.response.promptFeedback?.blockReason === undefined) {
     throw truncatedAnswerError();
   }
-  return Response.json(toChatCompletion(answer.response, meta), { headers: { "x-gemrelay-continuations": String(continuations) } });
+  return wholeResponse(request, Response.json(toChatCompletion(answer.response, meta), { headers: { "x-gemrelay-continuations": String(continuations) } }));
 }

@@ -1,14 +1,11 @@
 /**
  * Settings of the OpenAI-compatible surface, read from the same environment as the rest of the
- * worker (DESIGN.md "Environment"): model aliases, the remote-image allow-list, `<think>` tags
- * and the body size limit.
+ * worker (DESIGN.md "Environment"): model aliases, the remote-image allow-list and `<think>` tags.
+ * The body size limit is the worker's (MAX_BODY_BYTES, config/env.ts), for every surface alike.
  */
 import { z } from "zod";
 import { presentVariables } from "../config/variables.ts";
 import { splitList } from "../secrets.ts";
-
-/** Default largest request body: Gemini's own limit for inline data in one request is 20 MB. */
-export const defaultMaxBodyBytes = 20 * 1024 * 1024;
 
 /** How the OpenAI routes behave. */
 export interface OpenAiConfig {
@@ -21,15 +18,12 @@ export interface OpenAiConfig {
   imageHosts: readonly string[];
   /** Also put thoughts into `content` inside `<think>…</think>` (OPENAI_THINK_TAGS=on) for clients that show only content. */
   thinkTags: boolean;
-  /** Largest accepted request body in bytes (OPENAI_MAX_BODY_BYTES). */
-  maxBodyBytes: number;
 }
 
 const environmentSchema = z.object({
   OPENAI_MODEL_ALIASES: z.string().optional(),
   OPENAI_IMAGE_URL_ALLOWLIST: z.string().optional(),
   OPENAI_THINK_TAGS: z.enum(["on", "off"], { message: "OPENAI_THINK_TAGS must be on or off" }).default("off"),
-  OPENAI_MAX_BODY_BYTES: z.coerce.number({ message: "OPENAI_MAX_BODY_BYTES must be a number of bytes" }).int().min(1_024).default(defaultMaxBodyBytes),
 });
 
 function parseAliases(text: string | undefined): Map<string, string> {
@@ -49,6 +43,5 @@ export function readOpenAiConfig(environment: Record<string, unknown>): OpenAiCo
     modelAliases: parseAliases(env.OPENAI_MODEL_ALIASES),
     imageHosts: splitList(env.OPENAI_IMAGE_URL_ALLOWLIST).map((host) => host.toLowerCase()),
     thinkTags: env.OPENAI_THINK_TAGS === "on",
-    maxBodyBytes: env.OPENAI_MAX_BODY_BYTES,
   };
 }

@@ -51,7 +51,7 @@ function vectors<T>(schema: z.ZodType<T>, value: unknown): T {
 
 /** Answers one embeddings request. */
 export async function handleEmbeddings(request: Request, identity: ClientIdentity, context: AppContext, background: Background): Promise<Response> {
-  const body = await readJsonBody(request, context.config.openai.maxBodyBytes, embeddingsRequestSchema);
+  const body = await readJsonBody(request, context.config.maxBodyBytes, embeddingsRequestSchema);
   const inputs = typeof body.input === "string" ? [body.input] : body.input;
   if (!inputs.every((input): input is string => typeof input === "string")) {
     throw new OpenAiRequestError("'input' as token arrays is not supported by Gemini embeddings; send the text.", "input", "unsupported_value");

@@ -39,6 +39,7 @@ function typeForStatus(status: number): string {
 function codeForStatus(status: number, googleStatus: string | undefined): string | null {
   if (status === 401) return "invalid_api_key";
   if (status === 404) return "model_not_found";
+  if (status === 413) return "request_too_large";
   if (status === 429) return "rate_limit_exceeded";
   return googleStatus ? googleStatus.toLowerCase() : null;
 }

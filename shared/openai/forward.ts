@@ -10,7 +10,7 @@ import type { ClientIdentity } from "../auth.ts";
 import { clientResponseHeaders } from "../egress/headers.ts";
 import { forwardedQuery } from "../egress/target.ts";
 import type { Background } from "../routing/pool-view.ts";
-import { readBoundedBody } from "./body.ts";
+import { readBoundedBody } from "../body.ts";
 import { sendUpstream } from "./upstream.ts";
 
 const modelField = z.looseObject({ model: z.string().min(1) });
@@ -27,7 +27,7 @@ function modelOf(body: Uint8Array): string {
 /** Forwards one request under `/v1beta/openai/` (`path` from the version segment on). */
 export async function forwardToGeminiOpenAi(request: Request, url: URL, path: string, identity: ClientIdentity, context: AppContext, background: Background): Promise<Response> {
   const hasBody = request.method !== "GET" && request.method !== "HEAD";
-  const bytes = hasBody ? await readBoundedBody(request, context.config.openai.maxBodyBytes) : null;
+  const bytes = hasBody ? await readBoundedBody(request, context.config.maxBodyBytes) : null;
   const response = await sendUpstream(
     {
       method: request.method,

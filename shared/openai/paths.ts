@@ -14,7 +14,7 @@
  * carries `?key=`, `x-goog-api-key` or `x-goog-api-client`.
  */
 import { isOpenAiPath } from "../egress/target.ts";
-import { parseGeminiPath } from "../gemini/paths.ts";
+import { decodedSegment, parseGeminiPath } from "../gemini/paths.ts";
 
 /** An OpenAI-compatible route. */
 export type OpenAiRoute =
@@ -32,14 +32,6 @@ function speaksGemini(request: Request, url: URL): boolean {
   return url.searchParams.has("key") || request.headers.has("x-goog-api-key") || request.headers.has("x-goog-api-client");
 }
 
-function decoded(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
-}
-
 /** The OpenAI route of a request, or null when the Gemini native handler should answer it. */
 export function matchOpenAiRoute(request: Request, url: URL): OpenAiRoute | null {
   const gemini = parseGeminiPath(url.pathname);
@@ -53,5 +45,5 @@ export function matchOpenAiRoute(request: Request, url: URL): OpenAiRoute | null
   if (resource === "chat/completions") return id === undefined && method === "POST" ? { kind: "chat" } : null;
   if (resource === "embeddings") return id === undefined && method === "POST" ? { kind: "embeddings" } : null;
   if (method !== "GET" || speaksGemini(request, url)) return null;
-  return id === undefined ? { kind: "models" } : { kind: "model", id: decoded(id) };
+  return id === undefined ? { kind: "models" } : { kind: "model", id: decodedSegment(id) };
 }

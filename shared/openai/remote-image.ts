@@ -5,7 +5,7 @@
  * addresses (even when allow-listed), without following redirects, with a size and time limit.
  */
 import { bytesToBase64 } from "./base64.ts";
-import { readAtMost } from "./body.ts";
+import { readAtMost } from "../body.ts";
 import { OpenAiRequestError } from "./errors.ts";
 
 /** Largest remote image fetched. */

@@ -2,6 +2,7 @@
  * A chat completion request → the Gemini generate request that carries it (REFERENCE.md §7):
  * conversation, tools and tool choice, output format, sampling, limits and thinking.
  */
+import { modelNameProblem } from "../gemini/paths.ts";
 import type { GenerateContentRequest } from "../gemini/types.ts";
 import type { OpenAiConfig } from "./config.ts";
 import { OpenAiRequestError } from "./errors.ts";
@@ -22,10 +23,13 @@ export interface MappedChatRequest {
   includeUsage: boolean;
 }
 
-/** The Gemini model for a client's model name: alias first, `models/` prefix dropped. */
+/** The Gemini model for a client's model name: alias first, `models/` prefix dropped; a 400 when it is no model id. */
 export function resolveModel(name: string, config: OpenAiConfig): string {
   const bare = name.replace(/^models\//, "");
-  return config.modelAliases.get(bare) ?? config.modelAliases.get(name) ?? bare;
+  const model = config.modelAliases.get(bare) ?? config.modelAliases.get(name) ?? bare;
+  const problem = modelNameProblem(model);
+  if (problem !== null) throw new OpenAiRequestError(problem, "model", "invalid_value");
+  return model;
 }
 
 function toolsOf(request: ChatRequest): Pick<GenerateContentRequest, "tools" | "toolConfig"> {

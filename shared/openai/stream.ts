@@ -37,8 +37,8 @@ const done = encoder.encode("data: [DONE]\n\n");
 /** An SSE comment, LF-framed like OpenAI's events (the native heartbeat is CRLF-framed like Google's). */
 const heartbeat = encoder.encode(": keep-alive\n\n");
 
-/** Streams one completion; `meta` is its identity, `includeUsage` adds the usage chunk. */
-export function chatChunkEncoder(meta: CompletionMeta, includeUsage: boolean): TransformStream<GenerateEvent, Uint8Array> {
+/** Streams one completion; `meta` is its identity, `includeUsage` adds the usage chunk. A transformer (streams.ts). */
+export function chatChunkEncoder(meta: CompletionMeta, includeUsage: boolean): Transformer<GenerateEvent, Uint8Array> {
   let toolIndex = 0;
   let thinking = false;
   let finishReason: string | undefined;
@@ -94,7 +94,7 @@ export function chatChunkEncoder(meta: CompletionMeta, includeUsage: boolean): T
     ended = true;
   };
 
-  return new TransformStream({
+  return {
     start(controller) {
       controller.enqueue(delta({ role: "assistant", content: "" }));
     },
@@ -117,5 +117,5 @@ export function chatChunkEncoder(meta: CompletionMeta, includeUsage: boolean): T
       if (includeUsage) controller.enqueue(event(chunk([], { usage: openAiUsage(usage) })));
       controller.enqueue(done);
     },
-  });
+  };
 }

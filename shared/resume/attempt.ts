@@ -5,7 +5,7 @@
  * waiting for the next one) aborts the attempt, which ends the upstream connection too.
  */
 import { GemrelayError } from "../errors.ts";
-import { decodeSseData } from "../gemini/sse.ts";
+import { SseDataReader } from "../gemini/sse.ts";
 
 /** What reading the attempt's body gave. */
 export type UpstreamItem =
@@ -25,9 +25,11 @@ export class UpstreamAttempt {
   readonly #controller = new AbortController();
   readonly #clientSignal: AbortSignal | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #reader: ReadableStreamDefaultReader<string> | null = null;
+  #reader: SseDataReader | null = null;
   #stalled = false;
   #closed = false;
+  /** The body was read to its end: nothing upstream is left to stop. */
+  #ended = false;
   /** A chunk has arrived (the first-byte timeout is over). */
   #received = false;
 
@@ -66,7 +68,7 @@ export class UpstreamAttempt {
         await response.body?.cancel().catch(() => undefined);
         return null;
       }
-      if (response.ok && response.body) this.#reader = decodeSseData(response.body).getReader();
+      if (response.ok && response.body) this.#reader = new SseDataReader(response.body);
       else this.#disarm();
       return response;
     } catch (error) {
@@ -87,7 +89,10 @@ export class UpstreamAttempt {
       const result = await reader.read();
       if (this.#stalled) return { kind: "stall" };
       this.#disarm();
-      if (result.done) return { kind: "end" };
+      if (result.done) {
+        this.#ended = true;
+        return { kind: "end" };
+      }
       this.#received = true;
       return { kind: "data", data: result.value };
     } catch (error) {
@@ -97,22 +102,41 @@ export class UpstreamAttempt {
     }
   }
 
-  /** Ends the attempt: timers cleared, body cancelled, upstream request aborted. Idempotent. */
-  close(): void {
+  /**
+   * Ends the attempt: timers cleared, body cancelled, upstream request aborted. Idempotent. With
+   * `drain` (the answer is complete) the rest of the body, normally just its end, is read first,
+   * so the upstream connection is kept for the next request instead of being cut; anything more
+   * than the end, or nothing within the chunk timeout, is cut as before.
+   */
+  close(drain = false): void {
     if (this.#closed) return;
     this.#closed = true;
     this.#disarm();
     this.#clientSignal?.removeEventListener("abort", this.#onClientAbort);
+    if (this.#ended) return;
+    const reader = this.#reader;
+    const closed = () => new GemrelayError("Attempt closed.", 499);
+    if (!drain || reader === null) return this.#abort(closed());
+    const timer = setTimeout(() => this.#abort(closed()), this.timeouts.chunkMs);
+    reader.read().then(
+      (result) => {
+        clearTimeout(timer);
+        if (!result.done) this.#abort(closed());
+      },
+      () => clearTimeout(timer),
+    );
+  }
+
+  #abort(reason: GemrelayError): void {
     void this.#reader?.cancel().catch(() => undefined);
-    this.#controller.abort(new GemrelayError("Attempt closed.", 499));
+    this.#controller.abort(reason);
   }
 
   #arm(ms: number): void {
     this.#disarm();
     this.#timer = setTimeout(() => {
       this.#stalled = true;
-      void this.#reader?.cancel().catch(() => undefined);
-      this.#controller.abort(new GemrelayError("Gemini stalled.", 504));
+      this.#abort(new GemrelayError("Gemini stalled.", 504));
     }, ms);
   }
 

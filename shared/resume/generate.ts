@@ -13,6 +13,7 @@ import { ResumeSession } from "./session.ts";
 import type { ResumeSummary } from "./stats.ts";
 import { observeUsage, traceOf } from "../usage/trace.ts";
 import { applyModelPolicy } from "../policy/model-requests.ts";
+import type { PullSource } from "../streams.ts";
 
 /** A generate request, independent of the protocol the client spoke. */
 export interface GenerateCall {
@@ -48,7 +49,7 @@ export type GenerateEvent =
  * streamed when no attempt succeeds (the caller answers with a status line); after that, failures
  * arrive as a final `error` event. A truncated answer is continued inside the stream.
  */
-export async function generate(request: GenerateCall, context: AppContext, background: Background): Promise<ReadableStream<GenerateEvent>> {
+export async function generate(request: GenerateCall, context: AppContext, background: Background): Promise<PullSource<GenerateEvent>> {
   // The model policy (disabled models, aliases, defaults, injected instructions) for both protocols.
   const accessKey = traceOf(request)?.client.accessKey ?? "";
   const call: GenerateCall = {
@@ -59,31 +60,34 @@ export async function generate(request: GenerateCall, context: AppContext, backg
       request.onSummary?.(summary);
     },
   };
+  // The usage hook (usage/trace.ts): tokens and in-band errors of traced client requests.
   const observe = observeUsage(call);
   const session = new ResumeSession(call, context, background);
   await session.open();
   const events = session.events();
-  // The usage hook (usage/trace.ts): tokens and in-band errors of traced client requests.
-  return observe(new ReadableStream<GenerateEvent>(
-    {
-      async pull(controller) {
-        try {
-          const next = await events.next();
-          if (next.done) controller.close();
-          else controller.enqueue(next.value);
-        } catch (error) {
-          // A bug must still end the stream with a clear signal, never a silent close.
-          context.log({ level: "error", event: "resume.failed", requestId: call.requestId, message: error instanceof Error ? error.message : String(error) });
-          controller.enqueue({ kind: "error", error: new GemrelayError("gemrelay failed while streaming the answer.", 500) });
-          controller.close();
-        }
-      },
-      cancel() {
-        session.cancel();
-        void events.return(undefined).catch(() => undefined);
-      },
+  let failed = false;
+  // Read straight from the session, without a ReadableStream of its own: one stream less per
+  // answer and per event. Each event is produced when the reader asks for it, never ahead.
+  return {
+    async read() {
+      if (failed) return { done: true, value: undefined };
+      let event: GenerateEvent;
+      try {
+        const next = await events.next();
+        if (next.done) return { done: true, value: undefined };
+        event = next.value;
+      } catch (error) {
+        // A bug must still end the stream with a clear signal, never a silent close.
+        context.log({ level: "error", event: "resume.failed", requestId: call.requestId, message: error instanceof Error ? error.message : String(error) });
+        event = { kind: "error", error: new GemrelayError("gemrelay failed while streaming the answer.", 500) };
+        failed = true;
+      }
+      observe(event);
+      return { done: false, value: event };
     },
-    // Pull only when the client reads: each event is produced when it can be delivered.
-    { highWaterMark: 0 },
-  ));
+    async cancel() {
+      session.cancel();
+      void events.return(undefined).catch(() => undefined);
+    },
+  };
 }

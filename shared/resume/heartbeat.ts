@@ -5,9 +5,19 @@
  */
 import type { GenerateEvent } from "./generate.ts";
 
-/** When the next heartbeat is due. */
+/** What {@link Heartbeat.race} gives when a heartbeat fell due first. */
+export const heartbeatDue: unique symbol = Symbol("heartbeat due");
+
+/**
+ * When the next heartbeat is due. One timer per heartbeat interval, not one per wait: waits run
+ * on every streamed event, and the timer, when it fires early because something was sent
+ * meanwhile, just sleeps on for the rest of the interval.
+ */
 export class Heartbeat {
   #last: number;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  /** Ends the current wait with `heartbeatDue`. */
+  #wake: (() => void) | null = null;
 
   constructor(
     private readonly intervalMs: number,
@@ -25,26 +35,63 @@ export class Heartbeat {
   get remainingMs(): number | null {
     return this.intervalMs > 0 ? Math.max(0, this.#last + this.intervalMs - this.clock()) : null;
   }
-}
 
-/** Resolves with the promise's value, or with `timeout` after `ms`. */
-function within<T>(promise: Promise<T>, ms: number): Promise<{ value: T } | "timeout"> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), ms)));
-  return Promise.race([promise.then((value) => ({ value })), timeout]).finally(() => clearTimeout(timer));
+  /** `promise`'s value, or `heartbeatDue` when a heartbeat falls due first (the promise runs on). */
+  race<T>(promise: Promise<T>): Promise<T | typeof heartbeatDue> {
+    const remaining = this.remainingMs;
+    if (remaining === null) return promise;
+    return new Promise((resolve, reject) => {
+      const wake = () => resolve(heartbeatDue);
+      const settled = () => {
+        if (this.#wake === wake) this.#wake = null;
+      };
+      this.#wake = wake;
+      if (this.#timer === undefined) this.#timer = setTimeout(this.#check, remaining);
+      promise.then(
+        (value) => {
+          settled();
+          resolve(value);
+        },
+        (error: unknown) => {
+          settled();
+          reject(error);
+        },
+      );
+    });
+  }
+
+  /** Stops the timer: the answer is over. */
+  stop(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#wake = null;
+  }
+
+  readonly #check = (): void => {
+    const remaining = this.remainingMs ?? 0;
+    if (remaining > 0) {
+      this.#timer = setTimeout(this.#check, remaining);
+      return;
+    }
+    this.#timer = undefined;
+    const wake = this.#wake;
+    this.#wake = null;
+    wake?.();
+  };
 }
 
 /**
  * Waits for `promise`, yielding a heartbeat event whenever one falls due meanwhile; returns the
- * promise's value (or throws its error). Use with `yield*` inside the event generator.
+ * promise's value (or throws its error). Use with `yield*` inside the event generator; `overdue`
+ * when a heartbeat already fell due (a first `race` lost to it) and goes out first.
  */
-export async function* awaitWithHeartbeats<T>(promise: Promise<T>, heartbeat: Heartbeat): AsyncGenerator<GenerateEvent, T> {
-  for (;;) {
-    const remaining = heartbeat.remainingMs;
-    if (remaining === null) return await promise;
-    const result = await within(promise, remaining);
-    if (result !== "timeout") return result.value;
-    heartbeat.touch();
-    yield { kind: "heartbeat" };
+export async function* awaitWithHeartbeats<T>(promise: Promise<T>, heartbeat: Heartbeat, overdue = false): AsyncGenerator<GenerateEvent, T> {
+  for (let due = overdue; ; due = true) {
+    if (due) {
+      heartbeat.touch();
+      yield { kind: "heartbeat" };
+    }
+    const result = await heartbeat.race(promise);
+    if (result !== heartbeatDue) return result;
   }
 }

@@ -19,7 +19,7 @@ import { UpstreamAttempt, type UpstreamItem } from "./attempt.ts";
 import { readChunk } from "./chunk.ts";
 import { continuationRequest } from "./continuation.ts";
 import type { GenerateCall, GenerateEvent } from "./generate.ts";
-import { Heartbeat, awaitWithHeartbeats } from "./heartbeat.ts";
+import { Heartbeat, awaitWithHeartbeats, heartbeatDue } from "./heartbeat.ts";
 import type { ResumePolicy } from "./policy.ts";
 import { sentinelApplies, withSentinelInstruction } from "./sentinel.ts";
 import type { ResumeSummary } from "./stats.ts";
@@ -123,7 +123,7 @@ export class ResumeSession {
       for (;;) {
         if (opened !== null) {
           const outcome = yield* this.#stream(opened.attempt);
-          opened.attempt.close();
+          opened.attempt.close(outcome.kind === "done" && outcome.outcome === "complete");
           opened = null;
           if (outcome.kind === "done") return this.#report(outcome.outcome);
           verdict = outcome.verdict;
@@ -144,6 +144,7 @@ export class ResumeSession {
         else opened = next;
       }
     } finally {
+      this.#heartbeat.stop();
       opened?.attempt.close();
       this.#live?.close();
       if (!this.#reported) this.#report("cancelled");
@@ -219,7 +220,11 @@ export class ResumeSession {
   async *#stream(attempt: UpstreamAttempt): AsyncGenerator<GenerateEvent, AttemptOutcome> {
     const text = this.#answer.beginAttempt(this.#attempts);
     for (;;) {
-      const step = this.#step(yield* awaitWithHeartbeats(attempt.next(), this.#heartbeat), text);
+      // A plain race first: a generator per streamed event (awaitWithHeartbeats) cost more than the event.
+      const read = attempt.next();
+      let item = await this.#heartbeat.race(read);
+      if (item === heartbeatDue) item = yield* awaitWithHeartbeats(read, this.#heartbeat, true);
+      const step = this.#step(item, text);
       if (step.event !== null) {
         this.#heartbeat.touch();
         yield step.event;

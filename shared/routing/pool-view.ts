@@ -142,10 +142,12 @@ export class PoolView {
       const disabled = this.local.find((change) => change.disabled?.key === key.key)?.disabled;
       return disabled && key.status === "active" ? { ...key, status: "disabled", statusReason: disabled.reason } : key;
     });
-    const cooldowns = snapshot.cooldowns.filter(
-      (existing) => !this.local.some((change) => change.cooldown?.key === existing.key && change.cooldown.model === existing.model),
-    );
-    for (const change of this.local) if (change.cooldown) cooldowns.push(change.cooldown);
-    return { keys, cooldowns, takenAt: snapshot.takenAt };
+    // One cooldown per key × model, the one that lasts longest (as the Store keeps it).
+    const cooldowns = new Map<string, Cooldown>();
+    for (const cooldown of [...snapshot.cooldowns, ...this.local.flatMap((change) => (change.cooldown ? [change.cooldown] : []))]) {
+      const name = `${cooldown.key}\u0000${cooldown.model}`;
+      if ((cooldowns.get(name)?.until ?? -Infinity) < cooldown.until) cooldowns.set(name, cooldown);
+    }
+    return { keys, cooldowns: [...cooldowns.values()], takenAt: snapshot.takenAt };
   }
 }

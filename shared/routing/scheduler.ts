@@ -164,7 +164,10 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
       if (plan.signal?.aborted) throw new GemrelayError("The client closed the request.", 499);
       context.relayHealth.failure(egress.id, "connect", false);
       relayFailed(context, egress.id, "connect error", background);
-      faultedEgresses.add(egress.id);
+      // Another way out is tried next; the last one left is tried again after a backoff (a reset
+      // connection is usually passing), within the attempts and the wall budget.
+      if (context.egresses.some((other) => other.id !== egress.id && !faultedEgresses.has(other.id))) faultedEgresses.add(egress.id);
+      else await backoff(attempt, plan.signal);
       context.log({ ...entry, status: 0, class: "relay-fault", latencyMs: context.clock() - attemptStarted });
       trace?.attempted({ key, relay: egress.id, status: 0, kind: "relay-fault", reason: "connect" });
       continue;
@@ -206,6 +209,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
         if (plan.clientKey) return { response: new Response(text, { status: response.status, headers: response.headers }), key, egress, attempts: attempt };
         context.pool.report({ key, at: attemptStarted, ok: false, error }, background);
         context.pool.coolDown({ key, model: plan.model, until: verdict.until, reason: verdict.reason }, background);
+        if (verdict.reported) background(context.policies.budgets.learn(key, plan.model, verdict.reported));
         capacityCheck(context, plan.model, background);
         triedKeys.add(key);
         break;

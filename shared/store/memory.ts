@@ -114,7 +114,7 @@ export class MemoryStore implements Store {
       byModel = new Map();
       this.cooldowns.set(cooldown.key, byModel);
     }
-    byModel.set(cooldown.model, { ...cooldown });
+    if ((byModel.get(cooldown.model)?.until ?? -Infinity) < cooldown.until) byModel.set(cooldown.model, { ...cooldown });
   }
 
   async listCooldowns(now: number): Promise<Cooldown[]> {

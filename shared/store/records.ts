@@ -34,7 +34,10 @@ export interface UsageDelta {
   model: string;
   requests: number;
   errors: number;
+  /** Prompt tokens, cached ones included (Gemini's promptTokenCount). */
   promptTokens: number;
+  /** The part of `promptTokens` read from a context cache (cachedContentTokenCount), billed at the cached price. */
+  cachedTokens: number;
   completionTokens: number;
   thoughtTokens: number;
   resumes: number;
@@ -81,11 +84,17 @@ export interface UsageRetention {
   maxRequests: number;
 }
 
+/** A row of `dimensions` with every counter at 0. Shared by the drivers and the admin sums. */
+export function emptyUsage(dimensions: Pick<UsageRow, "day" | "accessKey" | "poolKey" | "model">): UsageRow {
+  return { ...dimensions, requests: 0, errors: 0, promptTokens: 0, cachedTokens: 0, completionTokens: 0, thoughtTokens: 0, resumes: 0 };
+}
+
 /** Adds `delta`'s counters to `row` (same dimensions), returning `row`. Shared by the drivers. */
 export function addUsage(row: UsageRow, delta: UsageDelta): UsageRow {
   row.requests += delta.requests;
   row.errors += delta.errors;
   row.promptTokens += delta.promptTokens;
+  row.cachedTokens += delta.cachedTokens;
   row.completionTokens += delta.completionTokens;
   row.thoughtTokens += delta.thoughtTokens;
   row.resumes += delta.resumes;

@@ -6,7 +6,7 @@
  */
 
 /** The version of the schema below. Raise it together with a migration in `sql.ts`. */
-export const schemaVersion = 2;
+export const schemaVersion = 3;
 
 /** The `settings` row that records which schema version a database holds. */
 export const schemaVersionSetting = "schema_version";
@@ -79,6 +79,8 @@ const usageDaily = `CREATE TABLE IF NOT EXISTS usage_daily (
   requests INTEGER NOT NULL DEFAULT 0,
   errors INTEGER NOT NULL DEFAULT 0,
   prompt_tokens INTEGER NOT NULL DEFAULT 0,
+  -- The part of prompt_tokens read from a context cache (added in version 3).
+  cached_tokens INTEGER NOT NULL DEFAULT 0,
   completion_tokens INTEGER NOT NULL DEFAULT 0,
   thought_tokens INTEGER NOT NULL DEFAULT 0,
   resumes INTEGER NOT NULL DEFAULT 0,
@@ -109,6 +111,12 @@ const requestLogAt = `CREATE INDEX IF NOT EXISTS request_log_at ON request_log (
  * a version-1 database drops them before the statements below recreate them.
  */
 export const reservedInVersion1: readonly string[] = ["access_keys", "usage_daily"];
+
+/**
+ * Columns version 3 added to tables version 2 created: a version-2 database gets them by these
+ * statements, its rows keeping their values and reading the new columns' defaults.
+ */
+export const addedInVersion3: readonly string[] = ["ALTER TABLE usage_daily ADD COLUMN cached_tokens INTEGER NOT NULL DEFAULT 0"];
 
 /** Every statement of the schema, in the order to run them. Each is idempotent. */
 export const schemaStatements: readonly string[] = [

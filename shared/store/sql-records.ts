@@ -52,12 +52,13 @@ export function markAccessKeyRevoked(sql: SqlExecutor, id: string, at: number): 
 export function insertUsage(sql: SqlExecutor, batch: UsageBatch): void {
   for (const delta of batch.daily) {
     sql.run(
-      `INSERT INTO usage_daily (day, access_key, pool_key, model, requests, errors, prompt_tokens, completion_tokens, thought_tokens, resumes)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO usage_daily (day, access_key, pool_key, model, requests, errors, prompt_tokens, cached_tokens, completion_tokens, thought_tokens, resumes)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (day, access_key, pool_key, model) DO UPDATE SET
          requests = requests + excluded.requests,
          errors = errors + excluded.errors,
          prompt_tokens = prompt_tokens + excluded.prompt_tokens,
+         cached_tokens = cached_tokens + excluded.cached_tokens,
          completion_tokens = completion_tokens + excluded.completion_tokens,
          thought_tokens = thought_tokens + excluded.thought_tokens,
          resumes = resumes + excluded.resumes`,
@@ -69,6 +70,8 @@ export function insertUsage(sql: SqlExecutor, batch: UsageBatch): void {
         delta.requests,
         delta.errors,
         delta.promptTokens,
+        // An isolate still running the previous version sends no cached count during a deploy.
+        delta.cachedTokens ?? 0,
         delta.completionTokens,
         delta.thoughtTokens,
         delta.resumes,
@@ -100,7 +103,7 @@ export function insertUsage(sql: SqlExecutor, batch: UsageBatch): void {
 /** Daily rows in a day range, ordered by day, access key, pool key, model. */
 export function selectUsage(sql: SqlExecutor, fromDay: string, toDay: string): UsageRow[] {
   const rows = sql.all(
-    `SELECT day, access_key, pool_key, model, requests, errors, prompt_tokens, completion_tokens, thought_tokens, resumes
+    `SELECT day, access_key, pool_key, model, requests, errors, prompt_tokens, cached_tokens, completion_tokens, thought_tokens, resumes
      FROM usage_daily WHERE day >= ? AND day <= ? ORDER BY day, access_key, pool_key, model`,
     [fromDay, toDay],
   );
@@ -112,6 +115,7 @@ export function selectUsage(sql: SqlExecutor, fromDay: string, toDay: string): U
     requests: integer(row, "requests"),
     errors: integer(row, "errors"),
     promptTokens: integer(row, "prompt_tokens"),
+    cachedTokens: integer(row, "cached_tokens"),
     completionTokens: integer(row, "completion_tokens"),
     thoughtTokens: integer(row, "thought_tokens"),
     resumes: integer(row, "resumes"),

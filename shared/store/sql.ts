@@ -7,7 +7,7 @@
 
 import { totalOutcomes } from "./outcomes.ts";
 import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
-import { reservedInVersion1, schemaStatements, schemaVersion, schemaVersionSetting, settingsTable } from "./schema.ts";
+import { addedInVersion3, reservedInVersion1, schemaStatements, schemaVersion, schemaVersionSetting, settingsTable } from "./schema.ts";
 import {
   deleteOldUsage,
   insertAccessKey,
@@ -143,7 +143,7 @@ export class SqlStore implements Store {
   async setCooldown(cooldown: Cooldown): Promise<void> {
     this.sql.run(
       `INSERT INTO cooldowns (key, model, until, reason) VALUES (?, ?, ?, ?)
-       ON CONFLICT (key, model) DO UPDATE SET until = excluded.until, reason = excluded.reason`,
+       ON CONFLICT (key, model) DO UPDATE SET until = excluded.until, reason = excluded.reason WHERE excluded.until > cooldowns.until`,
       [cooldown.key, cooldown.model, cooldown.until, cooldown.reason],
     );
   }
@@ -218,6 +218,8 @@ export class SqlStore implements Store {
     if (found !== null && found > schemaVersion) throw new SchemaVersionError(found);
     // Version 1 reserved tables in another shape and never wrote them: replace them.
     if (found !== null && found < 2) for (const table of reservedInVersion1) this.sql.run(`DROP TABLE IF EXISTS ${table}`, []);
+    // Version 2 tables lack the columns of version 3 (version 1 ones were just dropped and are recreated whole).
+    if (found === 2) for (const statement of addedInVersion3) this.sql.run(statement, []);
     for (const statement of schemaStatements) this.sql.run(statement, []);
     if (found !== schemaVersion) {
       this.sql.run(

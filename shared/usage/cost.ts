@@ -1,7 +1,9 @@
 /**
- * Estimated cost of usage rows from the price table: prompt tokens at the input price, answer
- * tokens at the output price, thought tokens at the thinking price (the output price when unset).
- * Usage rows do not record cached tokens, so every prompt token is priced as uncached.
+ * Estimated cost of usage rows from the price table: prompt tokens at the input price, except the
+ * cached ones at the cached price (the input price when unset), answer tokens at the output price,
+ * thought tokens at the thinking price (the output price when unset). Gemini's promptTokenCount
+ * includes cachedContentTokenCount (https://ai.google.dev/api/generate-content#UsageMetadata), so
+ * the cached tokens are taken out of the prompt tokens, not added to them.
  */
 import type { UsageRow } from "../store/records.ts";
 import type { ModelPrice, PriceTable } from "./prices.ts";
@@ -18,10 +20,12 @@ export function priceOf(table: PriceTable, model: string): ModelPrice | undefine
 }
 
 /** US dollars for one row; 0 for a model without a price. */
-export function rowCost(row: Pick<UsageRow, "model" | "promptTokens" | "completionTokens" | "thoughtTokens">, table: PriceTable): number {
+export function rowCost(row: Pick<UsageRow, "model" | "promptTokens" | "cachedTokens" | "completionTokens" | "thoughtTokens">, table: PriceTable): number {
   const price = priceOf(table, row.model);
   if (price === undefined) return 0;
-  return (row.promptTokens * price.input + row.completionTokens * price.output + row.thoughtTokens * (price.thinking ?? price.output)) / 1_000_000;
+  const cached = Math.min(row.cachedTokens, row.promptTokens);
+  const prompt = (row.promptTokens - cached) * price.input + cached * (price.cached ?? price.input);
+  return (prompt + row.completionTokens * price.output + row.thoughtTokens * (price.thinking ?? price.output)) / 1_000_000;
 }
 
 /** Cost summed by `dimension`, rounded to micro-dollars. */

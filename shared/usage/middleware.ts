@@ -42,6 +42,8 @@ export function clientRequests(context: AppContext, backgroundOf: (c: Context) =
       }),
     );
     await next();
-    c.res = trace.observeResponse(c.res);
+    // Hono rebuilds any response assigned to `c.res`: only when there is a new one.
+    const observed = trace.observeResponse(c.res);
+    if (observed !== c.res) c.res = observed;
   };
 }

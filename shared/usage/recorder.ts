@@ -81,6 +81,8 @@ export class UsageRecorder {
       requests: 1,
       errors: failed ? 1 : 0,
       promptTokens,
+      // Part of promptTokenCount, billed at the cached price (cost.ts).
+      cachedTokens: usage?.cachedContentTokenCount ?? 0,
       completionTokens,
       thoughtTokens,
       resumes: request.resumes,

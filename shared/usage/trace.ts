@@ -12,6 +12,7 @@
 import { ForbiddenError } from "../errors.ts";
 import type { UsageMetadata } from "../gemini/types.ts";
 import type { GenerateEvent } from "../resume/generate.ts";
+import type { BodyEnd } from "../streams.ts";
 import { allowsModel } from "../access/access-keys.ts";
 
 /** The client a request is charged to. */
@@ -75,6 +76,8 @@ export class RequestTrace {
   private usage: UsageMetadata | null = null;
   private failedInBand = false;
   private done = false;
+  /** The response body reports its own end (`reportsEnd`), so `observeResponse` need not watch it. */
+  private bodyReports = false;
   private settle: (request: FinishedRequest) => void = () => undefined;
   /** Resolves once, when the response to the client is over (completed, failed or abandoned). */
   readonly finished: Promise<FinishedRequest>;
@@ -102,32 +105,32 @@ export class RequestTrace {
     this.attempts.push(note);
   }
 
-  /**
-   * Watches generate events for the usage of the last chunk and an in-band error. Pulls one
-   * event per read of its own reader (high-water mark 0), as the generate seam does, so nothing
-   * is produced ahead of the client.
-   */
-  watchEvents(events: ReadableStream<GenerateEvent>): ReadableStream<GenerateEvent> {
-    const reader = events.getReader();
-    return new ReadableStream<GenerateEvent>(
-      {
-        pull: async (controller) => {
-          const next = await reader.read();
-          if (next.done) return controller.close();
-          const event = next.value;
-          // The client stream's usage is cumulative over the whole answer: the last one counts.
-          if (event.kind === "chunk" && event.response.usageMetadata) this.usage = event.response.usageMetadata;
-          else if (event.kind === "error") this.failedInBand = true;
-          controller.enqueue(event);
-        },
-        cancel: (reason) => reader.cancel(reason),
-      },
-      { highWaterMark: 0 },
-    );
+  /** Notes a generate event on its way to the client: the usage of the last chunk, an in-band error. */
+  noteEvent(event: GenerateEvent): void {
+    // The client stream's usage is cumulative over the whole answer: the last one counts.
+    if (event.kind === "chunk" && event.response.usageMetadata) this.usage = event.response.usageMetadata;
+    else if (event.kind === "error") this.failedInBand = true;
   }
 
-  /** Passes `response` on, finishing the trace when its body has been sent or abandoned. */
+  /**
+   * For a 200 response whose body is made here and says itself how it ended (streams.ts,
+   * `transformed`): what to tell that body, and `observeResponse` passes the response untouched.
+   */
+  reportsEnd(): (end: BodyEnd) => void {
+    this.bodyReports = true;
+    return (end) => {
+      if (end === "failed") this.failedInBand = true;
+      this.finish(end === "abandoned" ? 499 : 200);
+    };
+  }
+
+  /**
+   * Passes `response` on, finishing the trace when its body has been sent or abandoned. A trace
+   * already finished (an answer handed over whole) or told by its body (`reportsEnd`) passes it
+   * untouched: watching costs a stream and a response more per request.
+   */
   observeResponse(response: Response): Response {
+    if (this.done || this.bodyReports) return response;
     if (response.body === null) {
       this.finish(response.status);
       return response;
@@ -199,12 +202,26 @@ export function traceOf(handle: TraceHandle): RequestTrace | undefined {
 }
 
 /**
+ * Hands over a response whose body is already whole (an assembled JSON answer): the request it
+ * answers is over now, so the trace finishes here and `observeResponse` leaves the body alone.
+ */
+export function wholeResponse(request: Request, response: Response): Response {
+  traceOf({ signal: request.signal })?.finish(response.status);
+  return response;
+}
+
+/** For a streamed answer's body that reports its own end (`RequestTrace.reportsEnd`): what to tell, if the request is traced. */
+export function endReporter(request: Request): ((end: BodyEnd) => void) | undefined {
+  return traceOf({ signal: request.signal })?.reportsEnd();
+}
+
+/**
  * The generate seam's hook, taken before the first attempt so that the request id is bound to
  * the trace while the call still carries the client's signal (the resume engine gives each
- * attempt a signal of its own). Returns what to do with the event stream: watch it for usage
- * when the call belongs to a traced request, pass it through otherwise.
+ * attempt a signal of its own). Returns what to call with each event: noted for usage when the
+ * call belongs to a traced request, nothing otherwise.
  */
-export function observeUsage(handle: TraceHandle): (events: ReadableStream<GenerateEvent>) => ReadableStream<GenerateEvent> {
+export function observeUsage(handle: TraceHandle): (event: GenerateEvent) => void {
   const trace = traceOf(handle);
-  return (events) => trace?.watchEvents(events) ?? events;
+  return trace ? (event) => trace.noteEvent(event) : () => undefined;
 }

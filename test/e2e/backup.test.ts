@@ -102,4 +102,31 @@ describe("backup from the self-host, restore into the worker under workerd", () 
     const { stdout } = await cli("restore", file, "--url", destination.url, "--skip-usage");
     expect(JSON.parse(stdout)).toMatchObject({ ok: true, keysSkipped: 2, usageRows: 0 });
   });
+
+  it("carries cached tokens in usage rows; a backup without them restores them as 0", async () => {
+    sim.reset();
+    sim.enqueue({ kind: "pace", cachedTokens: 700 });
+    const answer = await fetch(`${source.url}/v1beta/models/gemini-2.5-flash:generateContent`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-goog-api-key": "sk-backup-source-0123456789" },
+      body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "cached?" }] }] }),
+    });
+    expect(answer.status).toBe(200);
+    interface Row { model: string; requests: number; cachedTokens?: number }
+    let backup: { usage: Row[] } = { usage: [] };
+    const deadline = Date.now() + 5_000;
+    while (Date.now() < deadline && !backup.usage.some((row) => row.cachedTokens === 700)) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      backup = (await (await admin(source, "/api/backup?keys=masked")).json()) as typeof backup;
+    }
+    expect(backup.usage.filter((row) => row.model === "gemini-2.5-flash")).toMatchObject([{ requests: 1, cachedTokens: 700 }]);
+
+    const restore = async (document: unknown) => (await (await admin(destination, "/api/restore", { method: "POST", body: document })).json()) as { ok: boolean; usageRows: number };
+    expect(await restore(backup)).toMatchObject({ ok: true, usageRows: backup.usage.length });
+    // The same rows as a backup written before usage had cachedTokens: they add requests, not cached tokens.
+    const older = { ...backup, usage: backup.usage.map(({ cachedTokens: _cached, ...row }) => row) };
+    expect(await restore(older)).toMatchObject({ ok: true, usageRows: backup.usage.length });
+    const usage = (await (await admin(destination, "/api/usage?days=2")).json()) as { byModel: (Row & { id: string })[] };
+    expect(usage.byModel.find((row) => row.id === "gemini-2.5-flash")).toMatchObject({ requests: 2, cachedTokens: 700 });
+  });
 });

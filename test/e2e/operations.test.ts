@@ -206,6 +206,38 @@ describe.each(resumeWorkerTargets)("operations on %s", (_name, startTarget) => {
       expect(status).toBe(429);
       expect(sim.requests).toHaveLength(1);
     });
+
+    it("learns the limits Gemini names in its 429s and budgets with them", async () => {
+      await admin("/api/keys/metadata", { method: "DELETE" });
+      // The free-tier table says 10 RPM for gemini-2.5-flash; these keys' projects allow 1 (the day's budget is set high: earlier tests spent the table's 20).
+      await admin("/api/policy/budgets", { method: "PUT", body: { enabled: true, limits: { "gemini-2.5-flash": { rpd: 1_000 } } } });
+      for (const key of keys) sim.setKeyLimits(key, { requestsPerMinute: 1 });
+      try {
+        for (let index = 0; index < 3; index++) expect((await native("gemini-2.5-flash")).status).toBe(200);
+        expect((await native("gemini-2.5-flash")).status).toBe(429);
+        const ids = await Promise.all(keys.map(poolKeyId));
+        let learned: Record<string, Record<string, unknown>> = {};
+        const deadline = Date.now() + 5_000;
+        while (Date.now() < deadline && Object.keys(learned).length < 3) {
+          learned = ((await (await admin("/api/policy/budgets/learned")).json()) as { policy: typeof learned }).policy;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+        expect(learned).toEqual(Object.fromEntries(ids.map((id) => [`key:${id}`, { "gemini-2.5-flash": { rpm: 1 } }])));
+        const view = (await (await admin("/api/budgets?model=gemini-2.5-flash")).json()) as { models: { summary: string; keys: { limits: unknown }[] }[] };
+        expect(view.models[0]?.summary).toBe("3 keys × 1 RPM = 3 RPM");
+        for (const entry of view.models[0]?.keys ?? []) expect(entry.limits).toEqual({ rpm: 1, tpm: 250_000, rpd: 1_000 });
+        // Explicit limits still win over learned ones; DELETE forgets what was learned.
+        await admin("/api/policy/budgets", { method: "PUT", body: { enabled: true, limits: { "gemini-2.5-flash": { rpm: 4, rpd: 1_000 } } } });
+        const explicit = (await (await admin("/api/budgets?model=gemini-2.5-flash")).json()) as { models: { summary: string }[] };
+        expect(explicit.models[0]?.summary).toBe("3 keys × 4 RPM = 12 RPM");
+        expect((await admin("/api/policy/budgets/learned", { method: "DELETE" })).status).toBe(200);
+        expect(((await (await admin("/api/policy/budgets/learned")).json()) as { policy: unknown }).policy).toEqual({});
+      } finally {
+        for (const key of keys) sim.setKeyLimits(key, {});
+        await admin("/admin/reset-keys", { method: "POST", body: {} });
+        await admin("/api/policy/budgets", { method: "DELETE" });
+      }
+    });
   });
 
   describe("key metadata", () => {
@@ -233,29 +265,61 @@ describe.each(resumeWorkerTargets)("operations on %s", (_name, startTarget) => {
   });
 
   describe("cost", () => {
+    interface Totals { id: string; requests: number; promptTokens: number; cachedTokens: number; completionTokens: number; thoughtTokens: number; estimatedCostUsd: number }
+    interface Usage { estimatedCostUsd: number; days: Omit<Totals, "id">[]; byModel: Totals[]; byAccessKey: Totals[] }
+    const round = (value: number) => Math.round(value * 1_000_000) / 1_000_000;
+    /** `GET /api/usage?days=2` once `ready` holds for `byModel` (the recorder flushes in the background), or after 5 s. */
+    const usageOnce = async (ready: (model: (id: string) => Totals | undefined) => boolean): Promise<Usage & { model: (id: string) => Totals }> => {
+      let usage: Usage | undefined;
+      const deadline = Date.now() + 5_000;
+      const model = (id: string) => usage?.byModel.find((entry) => entry.id === id);
+      while (Date.now() < deadline) {
+        usage = (await (await admin("/api/usage?days=2")).json()) as Usage;
+        if (ready(model)) break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return { ...usage!, model: (id) => model(id)! };
+    };
+
     it("turns usage into estimated cost from the editable price table", async () => {
       const prices = { "gemini-2.5-flash": { input: 1, output: 2, thinking: 4 }, "gemini-2.5-flash-lite": { input: 0.5, output: 3 } };
       expect((await admin("/api/policy/prices", { method: "PUT", body: prices })).status).toBe(200);
       expect((await native("gemini-2.5-flash")).status).toBe(200);
-      interface Totals { id: string; requests: number; promptTokens: number; completionTokens: number; thoughtTokens: number; estimatedCostUsd: number }
-      let usage: { estimatedCostUsd: number; byModel: Totals[]; byAccessKey: Totals[] } | undefined;
-      const deadline = Date.now() + 5_000;
-      while (Date.now() < deadline) {
-        usage = (await (await admin("/api/usage?days=2")).json()) as typeof usage;
-        if ((usage?.byModel.find((entry) => entry.id === "gemini-2.5-flash")?.promptTokens ?? 0) > 0 && (usage?.byModel.find((entry) => entry.id === "gemini-2.5-flash-lite")?.requests ?? 0) >= 3) break;
-        await new Promise((resolve) => setTimeout(resolve, 100));
-      }
-      const flash = usage!.byModel.find((entry) => entry.id === "gemini-2.5-flash")!;
-      const lite = usage!.byModel.find((entry) => entry.id === "gemini-2.5-flash-lite")!;
-      const round = (value: number) => Math.round(value * 1_000_000) / 1_000_000;
+      const usage = await usageOnce((model) => (model("gemini-2.5-flash")?.promptTokens ?? 0) > 0 && (model("gemini-2.5-flash-lite")?.requests ?? 0) >= 3);
+      const flash = usage.model("gemini-2.5-flash");
+      const lite = usage.model("gemini-2.5-flash-lite");
       const flashCost = round((flash.promptTokens * 1 + flash.completionTokens * 2 + flash.thoughtTokens * 4) / 1_000_000);
       const liteCost = round((lite.promptTokens * 0.5 + (lite.completionTokens + lite.thoughtTokens) * 3) / 1_000_000);
       expect(flash.promptTokens).toBeGreaterThan(0);
       expect(flash.estimatedCostUsd).toBeCloseTo(flashCost, 6);
       expect(lite.estimatedCostUsd).toBeCloseTo(liteCost, 6);
-      const total = usage!.byModel.reduce((sum, entry) => sum + entry.estimatedCostUsd, 0);
-      expect(usage!.estimatedCostUsd).toBeCloseTo(total, 5);
-      expect(usage!.byAccessKey.find((entry) => entry.id === "env")!.estimatedCostUsd).toBeCloseTo(total, 5);
+      const total = usage.byModel.reduce((sum, entry) => sum + entry.estimatedCostUsd, 0);
+      expect(usage.estimatedCostUsd).toBeCloseTo(total, 5);
+      expect(usage.byAccessKey.find((entry) => entry.id === "env")!.estimatedCostUsd).toBeCloseTo(total, 5);
+      await admin("/api/policy/prices", { method: "DELETE" });
+    });
+
+    it("records cached prompt tokens through both protocols and bills them at the cached price", async () => {
+      const prices = { "gemini-2.5-flash": { input: 1, output: 2, thinking: 4, cached: 0.25 } };
+      expect((await admin("/api/policy/prices", { method: "PUT", body: prices })).status).toBe(200);
+      // Each of the next two answers read 1000 prompt tokens from a context cache.
+      sim.enqueue({ kind: "pace", cachedTokens: 1_000, times: 2 });
+      const answer = (await (await native("gemini-2.5-flash")).json()) as { usageMetadata: { promptTokenCount: number; cachedContentTokenCount: number } };
+      expect(answer.usageMetadata.cachedContentTokenCount).toBe(1_000);
+      expect(answer.usageMetadata.promptTokenCount).toBeGreaterThan(1_000);
+      const completion = (await (await chat("gemini-2.5-flash")).json()) as { usage: { prompt_tokens_details: { cached_tokens: number } } };
+      expect(completion.usage.prompt_tokens_details.cached_tokens).toBe(1_000);
+
+      const usage = await usageOnce((model) => (model("gemini-2.5-flash")?.cachedTokens ?? 0) >= 2_000);
+      const flash = usage.model("gemini-2.5-flash");
+      expect(flash.cachedTokens).toBe(2_000);
+      expect(usage.days.reduce((sum, day) => sum + day.cachedTokens, 0)).toBe(2_000);
+      // promptTokens includes the cached ones: the rest at $1, the cached at $0.25 per million.
+      const cost = round(((flash.promptTokens - flash.cachedTokens) * 1 + flash.cachedTokens * 0.25 + flash.completionTokens * 2 + flash.thoughtTokens * 4) / 1_000_000);
+      expect(flash.estimatedCostUsd).toBeCloseTo(cost, 6);
+      // 2000 cached tokens at $0.25 instead of $1 save 2000 × $0.75 per million = $0.0015.
+      const uncached = round((flash.promptTokens * 1 + flash.completionTokens * 2 + flash.thoughtTokens * 4) / 1_000_000);
+      expect(uncached - flash.estimatedCostUsd).toBeCloseTo(0.0015, 6);
       await admin("/api/policy/prices", { method: "DELETE" });
     });
   });

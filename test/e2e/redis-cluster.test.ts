@@ -94,17 +94,15 @@ describe("two self-host instances on one Redis", () => {
     for (const key of keys) sim.setKeyLimits(key, { requestsPerMinute: 2 });
     const saved = await admin(0, "/api/policy/budgets", { enabled: true, freeTier: false, limits: { [model]: { rpm: 2 } } }, "PUT");
     expect(saved.status).toBe(200);
-    // A burst through both instances at once: 4 keys × 2 RPM = 8 requests fit in the minute.
-    const answers = await Promise.all(
+    // A burst through both instances at once, by the SDK: 4 keys × 2 RPM = 8 requests fit in the minute.
+    const statuses = await Promise.all(
       Array.from({ length: 16 }, (_, index) =>
-        fetch(`${instances[index % 2]!.url}/v1beta/models/${model}:generateContent`, {
-          method: "POST",
-          headers: { "x-goog-api-key": accessKey, "content-type": "application/json" },
-          body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: `burst ${index}` }] }] }),
-        }),
+        sdk(index).models.generateContent({ model, contents: `burst ${index}` }).then(
+          () => 200,
+          (error: { status?: number }) => error.status ?? 0,
+        ),
       ),
     );
-    const statuses = answers.map((answer) => answer.status);
     expect(statuses.filter((status) => status === 200)).toHaveLength(8);
     expect(statuses.filter((status) => status === 429)).toHaveLength(8);
     // Both instances served part of the burst, and the simulator never saw a key over 2 per minute.

@@ -45,7 +45,21 @@ describe("classifyFailure on every real error body", () => {
       },
     });
     const verdict = classifyFailure(429, body, false, now);
-    expect(verdict).toEqual({ kind: "key-cooldown", reason: "per-day-quota", until: nextPacificMidnight(now) });
+    expect(verdict).toEqual({ kind: "key-cooldown", reason: "per-day-quota", until: nextPacificMidnight(now), reported: { rpd: 250 } });
+  });
+
+  it("names the project limits a 429's QuotaFailure reports, for the budgets", () => {
+    const verdict = classifyFailure(429, fixture("error_429_RESOURCE_EXHAUSTED_QuotaFailure_Help_RetryInfo.json"), false, now);
+    expect(verdict).toMatchObject({ kind: "key-cooldown", reported: { tpm: 250_000 } });
+    const perMinute = JSON.stringify({
+      error: {
+        code: 429,
+        status: "RESOURCE_EXHAUSTED",
+        details: [{ "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", quotaValue: "10" }, { quotaId: "Other", quotaValue: "x" }] }],
+      },
+    });
+    expect(classifyFailure(429, perMinute, false, now)).toMatchObject({ reported: { rpm: 10 } });
+    expect(classifyFailure(429, fixture("error_429_legacy_RATE_LIMIT_EXCEEDED_quota_limit_value_0.txt"), false, now)).not.toHaveProperty("reported");
   });
 
   it("treats a 429 without details as a one-minute cooldown and the message 'limit: 0' as a long one", () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { decodeSseData, encodeSseEvent, jsonArrayEncoder } from "../../shared/gemini/sse.ts";
+import { SseDataReader, encodeSseEvent, jsonArrayEncoder } from "../../shared/gemini/sse.ts";
+import { transformed, type PullSource } from "../../shared/streams.ts";
 import { fixture } from "../helpers/fixtures.ts";
 import { seededRandom as random } from "../helpers/random.ts";
 
@@ -37,13 +38,14 @@ function splitStream(bytes: Uint8Array, next: () => number): ReadableStream<Uint
   });
 }
 
-async function readAll<T>(stream: ReadableStream<T>): Promise<T[]> {
+async function readAll<T>(source: ReadableStream<T> | PullSource<T>): Promise<T[]> {
+  const reader = source instanceof ReadableStream ? source.getReader() : source;
   const items: T[] = [];
-  for await (const item of stream as unknown as AsyncIterable<T>) items.push(item);
+  for (let next = await reader.read(); !next.done; next = await reader.read()) items.push(next.value);
   return items;
 }
 
-describe("decodeSseData", () => {
+describe("SseDataReader", () => {
   for (const name of sseFixtures) {
     it(`decodes ${name} identically for 50 random split patterns`, async () => {
       const text = fixture(name);
@@ -52,7 +54,7 @@ describe("decodeSseData", () => {
       // Google frames with CRLF CRLF: rebuild the stream that way whatever the fixture's line ends.
       const wire = new TextEncoder().encode(expected.map((data) => `data: ${data}\r\n\r\n`).join(""));
       for (let seed = 1; seed <= 50; seed++) {
-        const payloads = await readAll(decodeSseData(splitStream(wire, random(seed))));
+        const payloads = await readAll(new SseDataReader(splitStream(wire, random(seed))));
         expect(payloads, `seed ${seed}`).toEqual(expected);
         for (const payload of payloads) expect(() => JSON.parse(payload)).not.toThrow();
       }
@@ -61,14 +63,14 @@ describe("decodeSseData", () => {
 
   it("accepts LF framing and skips comment lines (heartbeats)", async () => {
     const wire = new TextEncoder().encode(': keep-alive\n\ndata: {"a":1}\n\n: keep-alive\r\n\r\ndata: {"b":2}\r\n\r\n');
-    expect(await readAll(decodeSseData(splitStream(wire, random(7))))).toEqual(['{"a":1}', '{"b":2}']);
+    expect(await readAll(new SseDataReader(splitStream(wire, random(7))))).toEqual(['{"a":1}', '{"b":2}']);
   });
 
   it("round-trips what encodeSseEvent writes", async () => {
     const events = ['{"x":"ä€😀"}', '{"y":[1,2,3]}'];
     const wire = new Uint8Array(events.flatMap((event) => [...encodeSseEvent(event)]));
     expect(new TextDecoder().decode(wire)).toBe(events.map((event) => `data: ${event}\r\n\r\n`).join(""));
-    expect(await readAll(decodeSseData(splitStream(wire, random(3))))).toEqual(events);
+    expect(await readAll(new SseDataReader(splitStream(wire, random(3))))).toEqual(events);
   });
 });
 
@@ -81,7 +83,7 @@ describe("jsonArrayEncoder", () => {
         controller.close();
       },
     });
-    const bytes = await readAll(source.pipeThrough(jsonArrayEncoder()));
+    const bytes = await readAll(transformed(source, jsonArrayEncoder()));
     const text = bytes.map((chunk) => new TextDecoder().decode(chunk)).join("");
     expect(text.startsWith("[")).toBe(true);
     expect(JSON.parse(text)).toEqual(payloads.map((payload) => JSON.parse(payload)));
@@ -89,7 +91,7 @@ describe("jsonArrayEncoder", () => {
   });
 
   it("writes [] for an empty stream", async () => {
-    const bytes = await readAll(new ReadableStream<string>({ start: (controller) => controller.close() }).pipeThrough(jsonArrayEncoder()));
+    const bytes = await readAll(new ReadableStream<string>({ start: (controller) => controller.close() }).pipeThrough(new TransformStream(jsonArrayEncoder())));
     expect(new TextDecoder().decode(bytes[0])).toBe("[]");
   });
 });

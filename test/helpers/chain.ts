@@ -4,6 +4,7 @@
  */
 import { fork } from "node:child_process";
 import path from "node:path";
+import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import { durableObject, repositoryRoot, workerCompatibilityDate } from "../../deploy/targets.ts";
 import { temporaryDirectory } from "./process.ts";
@@ -14,7 +15,8 @@ export { freePort } from "./process.ts";
 export interface RunningRelay {
   id: string;
   url: string;
-  stop(): Promise<void>;
+  /** Ends the relay process with `signal` (default SIGTERM; SIGKILL to simulate a crash) and waits for its exit. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 /** Bundle file of a relay of the default manifest, by platform. */
@@ -52,8 +54,8 @@ export async function startRelay(options: {
   return {
     id: options.id,
     url,
-    async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    async stop(signal: NodeJS.Signals = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
       await exited;
     },
   };
@@ -66,8 +68,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Starts dist/worker/index.js under workerd with `bindings` as its environment and SQLite Durable Object state. */
-export async function startWorker(bindings: Record<string, string>, persistRoot = temporaryDirectory("gemrelay-do-")): Promise<RunningWorker> {
+/**
+ * Starts dist/worker/index.js under workerd with `bindings` as its environment and SQLite Durable
+ * Object state. `onOutput` receives what workerd writes (the worker's log lines) instead of the console.
+ */
+export async function startWorker(bindings: Record<string, string>, persistRoot = temporaryDirectory("gemrelay-do-"), onOutput?: (text: string) => void): Promise<RunningWorker> {
   const scriptPath = path.join(repositoryRoot, "dist/worker/index.js");
   const miniflare = new Miniflare({
     modules: true,
@@ -80,6 +85,7 @@ export async function startWorker(bindings: Record<string, string>, persistRoot 
     host: "127.0.0.1",
     port: 0,
     cf: false,
+    ...(onOutput ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => [stdout, stderr].forEach((stream) => stream.on("data", (chunk: Buffer) => onOutput(chunk.toString()))) } : {}),
   });
   const url = (await miniflare.ready).toString().replace(/\/$/, "");
   return { url, miniflare, stop: () => miniflare.dispose() };

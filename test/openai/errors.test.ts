@@ -1,6 +1,6 @@
 /** Errors in OpenAI's shape: gemrelay's own, Gemini's passed on (fixtures), and malformed bodies naming the field. */
 import { describe, expect, it } from "vitest";
-import { AuthenticationError, GemrelayError, UpstreamResponseError } from "../../shared/errors.ts";
+import { AuthenticationError, GemrelayError, PayloadTooLargeError, UpstreamResponseError } from "../../shared/errors.ts";
 import { readJsonBody } from "../../shared/openai/body.ts";
 import { OpenAiRequestError, openAiError } from "../../shared/openai/errors.ts";
 import { chatRequestSchema } from "../../shared/openai/schema.ts";
@@ -60,8 +60,11 @@ describe("readJsonBody", () => {
     expect((await problem(JSON.stringify({ model: "m", messages: [{ role: "user", content: "x" }], stop: ["a", "b", "c", "d", "e", "f"] }))).param).toBe("stop");
   });
 
-  it("refuses a body over the limit, by Content-Length or while reading", async () => {
-    expect(await problem(JSON.stringify({ model: "m", messages: [{ role: "user", content: "x".repeat(200) }] }), 100)).toMatchObject({ code: "request_too_large" });
+  it("refuses a body over the limit, by Content-Length or while reading, as OpenAI's 413", async () => {
+    const declared = new Request("http://gemrelay.test/", { method: "POST", body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "x".repeat(200) }] }) });
+    const error = await readJsonBody(declared, 100, chatRequestSchema).catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(PayloadTooLargeError);
+    expect(openAiError(error as PayloadTooLargeError)).toMatchObject({ status: 413, body: { type: "invalid_request_error", param: null, code: "request_too_large" } });
     const streamed = new ReadableStream<Uint8Array>({
       start(controller) {
         for (let index = 0; index < 10; index++) controller.enqueue(new Uint8Array(64));
@@ -69,6 +72,6 @@ describe("readJsonBody", () => {
       },
     });
     const request = new Request("http://gemrelay.test/", { method: "POST", body: streamed, duplex: "half" } as RequestInit);
-    await expect(readJsonBody(request, 100, chatRequestSchema)).rejects.toMatchObject({ code: "request_too_large" });
+    await expect(readJsonBody(request, 100, chatRequestSchema)).rejects.toBeInstanceOf(PayloadTooLargeError);
   });
 });

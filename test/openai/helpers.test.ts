@@ -1,7 +1,8 @@
 /** Small pieces of the OpenAI surface: signatures in ids, internal hosts, base64, settings, finish reasons. */
 import { describe, expect, it } from "vitest";
 import { float32ToBase64 } from "../../shared/openai/base64.ts";
-import { defaultMaxBodyBytes, readOpenAiConfig } from "../../shared/openai/config.ts";
+import { defaultMaxBodyBytes, readWorkerConfig } from "../../shared/config/env.ts";
+import { readOpenAiConfig } from "../../shared/openai/config.ts";
 import { openAiFinishReason } from "../../shared/openai/finish.ts";
 import { isAllowedHost, isInternalHost } from "../../shared/openai/remote-image.ts";
 import { newToolCallId, signatureFromToolCallId, toolCallIdWithSignature } from "../../shared/openai/signature.ts";
@@ -46,14 +47,21 @@ describe("float32ToBase64", () => {
 });
 
 describe("readOpenAiConfig", () => {
-  it("reads aliases, allow-list, think tags and the body limit, naming a bad variable", () => {
-    expect(readOpenAiConfig({})).toEqual({ modelAliases: new Map(), imageHosts: [], thinkTags: false, maxBodyBytes: defaultMaxBodyBytes });
-    const config = readOpenAiConfig({ OPENAI_MODEL_ALIASES: "gpt-4o=gemini-2.5-flash\ngpt-4o-mini = models/gemini-2.5-flash-lite", OPENAI_IMAGE_URL_ALLOWLIST: "Images.Example.com", OPENAI_THINK_TAGS: "on", OPENAI_MAX_BODY_BYTES: "2048" });
+  it("reads aliases, allow-list and think tags, naming a bad variable", () => {
+    expect(readOpenAiConfig({})).toEqual({ modelAliases: new Map(), imageHosts: [], thinkTags: false });
+    const config = readOpenAiConfig({ OPENAI_MODEL_ALIASES: "gpt-4o=gemini-2.5-flash\ngpt-4o-mini = models/gemini-2.5-flash-lite", OPENAI_IMAGE_URL_ALLOWLIST: "Images.Example.com", OPENAI_THINK_TAGS: "on" });
     expect([...config.modelAliases]).toEqual([["gpt-4o", "gemini-2.5-flash"], ["gpt-4o-mini", "gemini-2.5-flash-lite"]]);
-    expect(config).toMatchObject({ imageHosts: ["images.example.com"], thinkTags: true, maxBodyBytes: 2048 });
+    expect(config).toMatchObject({ imageHosts: ["images.example.com"], thinkTags: true });
     expect(() => readOpenAiConfig({ OPENAI_MODEL_ALIASES: "gpt-4o" })).toThrow(/OPENAI_MODEL_ALIASES\[0\]/);
     expect(() => readOpenAiConfig({ OPENAI_THINK_TAGS: "yes" })).toThrow(/OPENAI_THINK_TAGS/);
-    expect(() => readOpenAiConfig({ OPENAI_MAX_BODY_BYTES: "lots" })).toThrow(/OPENAI_MAX_BODY_BYTES/);
+  });
+
+  it("takes the body limit from MAX_BODY_BYTES, or OPENAI_MAX_BODY_BYTES as its old name", () => {
+    expect(readWorkerConfig({}).maxBodyBytes).toBe(defaultMaxBodyBytes);
+    expect(readWorkerConfig({ OPENAI_MAX_BODY_BYTES: "2048" }).maxBodyBytes).toBe(2048);
+    expect(readWorkerConfig({ MAX_BODY_BYTES: "4096", OPENAI_MAX_BODY_BYTES: "2048" }).maxBodyBytes).toBe(4096);
+    expect(() => readWorkerConfig({ MAX_BODY_BYTES: "lots" })).toThrow(/MAX_BODY_BYTES/);
+    expect(() => readWorkerConfig({ OPENAI_MAX_BODY_BYTES: "lots" })).toThrow(/OPENAI_MAX_BODY_BYTES/);
   });
 });
 

@@ -10,6 +10,7 @@ import { GemrelayError } from "../../shared/errors.ts";
 import { generateContentResponseSchema } from "../../shared/gemini/types.ts";
 import { newCompletionMeta } from "../../shared/openai/completion.ts";
 import { chatChunkEncoder } from "../../shared/openai/stream.ts";
+import { transformed } from "../../shared/streams.ts";
 import type { GenerateEvent } from "../../shared/resume/generate.ts";
 import { fixtureEvents } from "../helpers/fixtures.ts";
 
@@ -26,7 +27,7 @@ async function encode(events: GenerateEvent[], options: { includeUsage?: boolean
       controller.close();
     },
   });
-  return new Response(source.pipeThrough(chatChunkEncoder(meta, options.includeUsage ?? false))).text();
+  return new Response(transformed(source, chatChunkEncoder(meta, options.includeUsage ?? false))).text();
 }
 
 function chunksOf(text: string): ChatCompletionChunk[] {

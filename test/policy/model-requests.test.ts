@@ -34,7 +34,10 @@ describe("model policy", () => {
 describe("budgets", () => {
   it("layers key over group over table over the free tier", () => {
     const budgets = budgetPolicySchema.parse({ enabled: true, limits: { "gemini-2.5-flash": { rpm: 4 } }, groups: { p: { "*": { rpd: 7 } } }, keys: { k1: { "gemini-2.5-flash": { rpm: 1 } } } });
-    expect(limitsFor(budgets, "k2", undefined, "gemini-2.5-flash")).toEqual({ rpm: 4, tpm: 250_000, rpd: 250 });
+    expect(limitsFor(budgets, "k2", undefined, "gemini-2.5-flash")).toEqual({ rpm: 4, tpm: 250_000, rpd: 20 });
+    // Limits Gemini named in a 429 replace the free-tier guess, under every explicit layer.
+    expect(limitsFor(budgets, "k2", undefined, "gemini-2.5-flash", { rpm: 2, rpd: 1_500 })).toEqual({ rpm: 4, tpm: 250_000, rpd: 1_500 });
+    expect(limitsFor(budgets, "k2", "p", "gemini-2.5-flash", { rpd: 1_500 })).toMatchObject({ rpd: 7 });
     expect(limitsFor(budgets, "k2", "p", "gemini-2.5-flash")).toEqual({ rpm: 4, tpm: 250_000, rpd: 7 });
     expect(limitsFor(budgets, "k1", "p", "gemini-2.5-flash")).toEqual({ rpm: 1, tpm: 250_000, rpd: 7 });
     expect(limitsFor(budgets, "k1", undefined, "gemma-3-27b-it")).toMatchObject({ rpm: 30 });

@@ -54,6 +54,7 @@ const modifiers = {
   times: z.number().int().positive().optional(),
   intervalMs: z.number().nonnegative().optional(),
   text: z.string().optional(),
+  cachedTokens: z.number().int().nonnegative().optional(),
 };
 
 /** Validates a fault sent over HTTP. */

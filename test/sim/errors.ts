@@ -161,16 +161,16 @@ export function limitZeroError(model: string, retryDelay = "37s"): HttpAnswer {
 }
 
 /** The error a non-`ok` behaviour answers with. */
-export function behaviourError(behaviour: Exclude<KeyBehaviour, "ok">, key: string, model: string, retryDelay?: string): HttpAnswer {
+export function behaviourError(behaviour: Exclude<KeyBehaviour, "ok">, key: string, model: string, retryDelay?: string, limit?: number): HttpAnswer {
   switch (behaviour) {
     case "invalid":
       return apiKeyInvalidError();
     case "suspended":
       return suspendedError(key);
     case "rate-limit-minute":
-      return rateLimitMinuteError(model, retryDelay);
+      return rateLimitMinuteError(model, retryDelay, limit);
     case "quota-day":
-      return quotaDayError(model, retryDelay);
+      return quotaDayError(model, retryDelay, limit);
     case "limit-zero":
       return limitZeroError(model, retryDelay);
     case "location":

@@ -70,12 +70,14 @@ function generationInput(context: GenerateContext): GenerationInput {
   const { recorded, model } = context;
   const thinking = thinkingRequestOf(recorded.body);
   const thoughts = thinks(model, thinking.budget) ? context.thoughts(recorded) : "";
+  const cachedTokens = context.fault?.cachedTokens ?? 0;
   return {
     model: model.id,
     answer: context.fault?.text ?? context.answer(recorded),
     thoughts,
     includeThoughts: thinking.includeThoughts && thoughts.length > 0,
-    promptTokens: Math.max(1, estimateTokens(promptText(recorded.body))),
+    promptTokens: Math.max(1, estimateTokens(promptText(recorded.body))) + cachedTokens,
+    cachedTokens,
     chunkChars: context.chunkChars,
     maxOutputTokens: maxOutputTokensOf(recorded.body),
     fault: context.fault,

@@ -22,7 +22,10 @@ export interface GenerationInput {
   thoughts: string;
   /** Whether thought parts are streamed (`thinkingConfig.includeThoughts`). */
   includeThoughts: boolean;
+  /** Prompt tokens, the cached ones included. */
   promptTokens: number;
+  /** The part of `promptTokens` read from a context cache. */
+  cachedTokens: number;
   chunkChars: number;
   maxOutputTokens: number | null;
   fault: Fault | null;
@@ -101,6 +104,10 @@ class ChunkBuilder {
     if (candidates > 0) usage.candidatesTokenCount = candidates;
     usage.totalTokenCount = this.input.promptTokens + candidates + this.#thoughtTokens;
     usage.promptTokensDetails = [{ modality: "TEXT", tokenCount: this.input.promptTokens }];
+    if (this.input.cachedTokens > 0) {
+      usage.cachedContentTokenCount = this.input.cachedTokens;
+      usage.cacheTokensDetails = [{ modality: "TEXT", tokenCount: this.input.cachedTokens }];
+    }
     if (this.#thoughtTokens > 0) usage.thoughtsTokenCount = this.#thoughtTokens;
     return usage;
   }

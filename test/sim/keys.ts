@@ -19,7 +19,7 @@ export type KeyVerdict =
   | { kind: "missing" }
   | { kind: "unknown" }
   | { kind: "ok" }
-  | { kind: "refused"; behaviour: Exclude<KeyBehaviour, "ok">; retryDelay?: string };
+  | { kind: "refused"; behaviour: Exclude<KeyBehaviour, "ok">; retryDelay?: string; /** The configured limit that was hit (reported as `quotaValue`). */ limit?: number };
 
 /** Behaviours that refuse every request, model listing included; the others only hit quota-consuming requests. */
 const alwaysApplied: ReadonlySet<KeyBehaviour> = new Set(["invalid", "suspended", "location"]);
@@ -127,14 +127,14 @@ export class KeyRegistry {
     const times = this.#arrivals.get(key)?.get(model) ?? [];
     const now = this.now();
     if (limits.requestsPerDay !== undefined && times.filter((at) => at > now - 86_400_000).length >= limits.requestsPerDay) {
-      return { kind: "refused", behaviour: "quota-day" };
+      return { kind: "refused", behaviour: "quota-day", limit: limits.requestsPerDay };
     }
     const lastMinute = times.filter((at) => at > now - 60_000);
     if (limits.requestsPerMinute !== undefined && lastMinute.length >= limits.requestsPerMinute) {
       // The window frees a slot when the oldest request in it turns a minute old.
       const oldest = lastMinute[lastMinute.length - limits.requestsPerMinute] ?? now;
       const seconds = Math.max(1, Math.ceil((oldest + 60_000 - now) / 1000));
-      return { kind: "refused", behaviour: "rate-limit-minute", retryDelay: `${seconds}s` };
+      return { kind: "refused", behaviour: "rate-limit-minute", retryDelay: `${seconds}s`, limit: limits.requestsPerMinute };
     }
     return null;
   }

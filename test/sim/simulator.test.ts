@@ -590,6 +590,15 @@ describe("answers", () => {
     expect(visibleText(await streamEvents())).toBe("Just this once.");
     expect(visibleText(await streamEvents())).toContain("Echo:");
   });
+
+  it("reports a fault's cachedTokens as cached prompt tokens, included in the prompt count", async () => {
+    const plain = usage((await streamEvents()).at(-1)!);
+    sim.enqueue({ kind: "pace", cachedTokens: 500 });
+    const cached = (await streamEvents()).at(-1)!;
+    expect(usage(cached)).toMatchObject({ promptTokenCount: plain.promptTokenCount! + 500, cachedContentTokenCount: 500 });
+    expect(cached.usageMetadata).toMatchObject({ cacheTokensDetails: [{ modality: "TEXT", tokenCount: 500 }] });
+    expect(usage((await streamEvents()).at(-1)!).cachedContentTokenCount).toBeUndefined();
+  });
 });
 
 describe("waiting for requests", () => {

@@ -341,7 +341,7 @@ export class GeminiSimulator implements SimulatorControl {
         return apiKeyInvalidError();
       case "refused":
         recorded.behaviour = verdict.behaviour;
-        return behaviourError(verdict.behaviour, recorded.key ?? "", recorded.model ?? "", verdict.retryDelay);
+        return behaviourError(verdict.behaviour, recorded.key ?? "", recorded.model ?? "", verdict.retryDelay, verdict.limit);
     }
   }
 

@@ -110,6 +110,11 @@ export interface FaultModifiers {
   intervalMs?: number;
   /** Answer text for this request instead of the answer function's. */
   text?: string;
+  /**
+   * Prompt tokens read from a context cache: added to `promptTokenCount` (which includes them, as
+   * Gemini reports it) and reported as `cachedContentTokenCount` with `cacheTokensDetails`.
+   */
+  cachedTokens?: number;
 }
 
 /** One function call the simulated model makes. */
@@ -143,7 +148,7 @@ export type FaultKind =
   | { kind: "function-call"; name: string; args: Record<string, unknown>; parallel?: FunctionCallSpec[] }
   /** Destroy the connection without sending anything. */
   | { kind: "hangup" }
-  /** A normal answer; useful with `intervalMs` or `text`. */
+  /** A normal answer; useful with `intervalMs`, `text` or `cachedTokens`. */
   | { kind: "pace" };
 
 /** A fault injected into the next matching request; see {@link FaultKind} for the kinds. */

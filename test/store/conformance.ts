@@ -33,6 +33,7 @@ function usage(day: string, dimensions: Partial<UsageDelta> = {}): UsageDelta {
     requests: 1,
     errors: 0,
     promptTokens: 0,
+    cachedTokens: 0,
     completionTokens: 0,
     thoughtTokens: 0,
     resumes: 0,
@@ -255,13 +256,15 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await store.listCooldowns(200)).toEqual([]);
       });
 
-      it("replaces the cooldown of the same key and model, even with an earlier end", async () => {
+      it("keeps the cooldown that ends last for the same key and model", async () => {
         await store.addKeys(["a"], 1);
         await store.setCooldown({ key: "a", model: pro, until: 100, reason: "429" });
         await store.setCooldown({ key: "a", model: pro, until: 500, reason: "daily quota" });
         expect(await store.listCooldowns(0)).toEqual([{ key: "a", model: pro, until: 500, reason: "daily quota" }]);
+        // A per-minute 429 seen later (another isolate's stale pick) must not shorten a per-day cooldown.
         await store.setCooldown({ key: "a", model: pro, until: 60, reason: "retry delay" });
-        expect(await store.listCooldowns(0)).toEqual([{ key: "a", model: pro, until: 60, reason: "retry delay" }]);
+        expect(await store.listCooldowns(0)).toEqual([{ key: "a", model: pro, until: 500, reason: "daily quota" }]);
+        expect((await store.snapshot(0)).cooldowns).toEqual([{ key: "a", model: pro, until: 500, reason: "daily quota" }]);
       });
 
       it("keeps models independent, with `*` as its own entry", async () => {
@@ -456,9 +459,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       it("sums deltas per day and dimensions, and lists a day range in order", async () => {
         await store.recordUsage({
           daily: [
-            usage("2026-11-02", { requests: 2, promptTokens: 10, completionTokens: 20, thoughtTokens: 5 }),
+            usage("2026-11-02", { requests: 2, promptTokens: 10, cachedTokens: 4, completionTokens: 20, thoughtTokens: 5 }),
             usage("2026-11-01", { model: "gemini-2.5-pro", errors: 1 }),
-            usage("2026-11-02", { requests: 1, errors: 1, promptTokens: 1, completionTokens: 2, thoughtTokens: 3, resumes: 1 }),
+            usage("2026-11-02", { requests: 1, errors: 1, promptTokens: 1, cachedTokens: 1, completionTokens: 2, thoughtTokens: 3, resumes: 1 }),
             usage("2026-11-02", { accessKey: "ak1" }),
           ],
           requests: [],
@@ -466,7 +469,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         await store.recordUsage({ daily: [usage("2026-11-03", { poolKey: "" })], requests: [] });
         expect(await store.listUsage("2026-11-02", "2026-11-03")).toEqual([
           usage("2026-11-02", { accessKey: "ak1" }),
-          usage("2026-11-02", { requests: 3, errors: 1, promptTokens: 11, completionTokens: 22, thoughtTokens: 8, resumes: 1 }),
+          usage("2026-11-02", { requests: 3, errors: 1, promptTokens: 11, cachedTokens: 5, completionTokens: 22, thoughtTokens: 8, resumes: 1 }),
           usage("2026-11-03", { poolKey: "" }),
         ]);
         expect(await store.listUsage("2026-11-01", "2026-11-01")).toEqual([usage("2026-11-01", { model: "gemini-2.5-pro", errors: 1 })]);
@@ -519,7 +522,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       await store.setCooldown({ key: "b", model: "*", until: 1000, reason: "quota" });
       await store.setSetting("admin_key_hash", "abc");
       await store.addAccessKey(accessKey("k1", { models: ["m"] }));
-      await store.recordUsage({ daily: [usage("2026-11-01", { promptTokens: 4 })], requests: [logged(7)] });
+      await store.recordUsage({ daily: [usage("2026-11-01", { promptTokens: 4, cachedTokens: 3 })], requests: [logged(7)] });
       const before = await store.snapshot(100);
 
       store = await opened.reopen();
@@ -527,7 +530,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       expect(await keysOf()).toEqual(["a", "c", "b"]);
       expect(await store.getSetting("admin_key_hash")).toBe("abc");
       expect(await store.listAccessKeys()).toEqual([accessKey("k1", { models: ["m"] })]);
-      expect(await store.listUsage("2026-11-01", "2026-11-01")).toEqual([usage("2026-11-01", { promptTokens: 4 })]);
+      expect(await store.listUsage("2026-11-01", "2026-11-01")).toEqual([usage("2026-11-01", { promptTokens: 4, cachedTokens: 3 })]);
       expect((await store.listRequests({ limit: 5 })).map((entry) => entry.at)).toEqual([7]);
       // Order-independence survives the reopen: an older failure still does not win.
       await store.recordOutcomes([{ key: "a", at: 8, ok: false, error: "earlier" }]);

@@ -40,7 +40,7 @@ describe("gemrelay migrate (SQLite → Redis)", () => {
     await store.setCooldown({ key: "k3", model: "*", until: 5, reason: "long over" });
     await store.setSetting("admin_session_secret", "s3cret");
     await store.addAccessKey({ id: "ak1", hash: "h1", name: "team", hint: "sk-…1", createdAt: 10, expiresAt: null, models: ["gemini-*"], requestsPerMinute: 5, revokedAt: null });
-    const day = { accessKey: "ak1", poolKey: "p1", model: "gemini-2.5-flash", requests: 2, errors: 1, promptTokens: 3, completionTokens: 4, thoughtTokens: 5, resumes: 1 };
+    const day = { accessKey: "ak1", poolKey: "p1", model: "gemini-2.5-flash", requests: 2, errors: 1, promptTokens: 3, cachedTokens: 2, completionTokens: 4, thoughtTokens: 5, resumes: 1 };
     const entry = { accessKey: "ak1", model: "m", poolKey: "AIza…1", relay: "direct", status: 200, latencyMs: 9, attempts: 1, resumes: 0, promptTokens: 1, completionTokens: 2, thoughtTokens: 0 };
     await store.recordUsage({ daily: [{ day: "2026-11-20", ...day }], requests: [{ at: 1, ...entry }, { at: 2, ...entry, status: 429 }] });
     const expected = { keys: await store.listKeys(), cooldowns: await store.listCooldowns(Date.now()), access: await store.listAccessKeys(), usage: await store.listUsage("2026-01-01", "2026-12-31") };

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../relays/node/sqlite-store.ts";
+import { emptyUsage } from "../../shared/store/records.ts";
 import { schemaVersion, schemaVersionSetting } from "../../shared/store/schema.ts";
 import { SchemaVersionError } from "../../shared/store/sql.ts";
 import { describeStoreConformance } from "./conformance.ts";
@@ -79,10 +80,47 @@ describe("openSqliteStore", () => {
       expect((await handle.store.listKeys()).map((key) => key.key)).toEqual(["kept"]);
       expect(await handle.store.getSetting(schemaVersionSetting)).toBe(String(schemaVersion));
       await handle.store.recordUsage({
-        daily: [{ day: "2026-11-01", accessKey: "env", poolKey: "p", model: "m", requests: 1, errors: 0, promptTokens: 1, completionTokens: 1, thoughtTokens: 0, resumes: 0 }],
+        daily: [{ ...emptyUsage({ day: "2026-11-01", accessKey: "env", poolKey: "p", model: "m" }), requests: 1, promptTokens: 1, completionTokens: 1 }],
         requests: [],
       });
       expect(await handle.store.listUsage("2026-11-01", "2026-11-01")).toHaveLength(1);
+    } finally {
+      handle.close();
+    }
+  });
+
+  it("upgrades a version-2 database: usage rows stay and read 0 cached tokens", async () => {
+    const file = join(temporaryDirectory(), "state.sqlite");
+    const db = new Database(file);
+    // usage_daily and request_log exactly as schema version 2 created them.
+    db.exec(`CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
+      INSERT INTO settings VALUES ('schema_version', '2');
+      CREATE TABLE usage_daily (day TEXT NOT NULL, access_key TEXT NOT NULL, pool_key TEXT NOT NULL, model TEXT NOT NULL,
+        requests INTEGER NOT NULL DEFAULT 0, errors INTEGER NOT NULL DEFAULT 0, prompt_tokens INTEGER NOT NULL DEFAULT 0,
+        completion_tokens INTEGER NOT NULL DEFAULT 0, thought_tokens INTEGER NOT NULL DEFAULT 0, resumes INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (day, access_key, pool_key, model));
+      INSERT INTO usage_daily VALUES ('2026-11-01', 'env', 'p1', 'gemini-2.5-flash', 3, 1, 300, 40, 5, 1);
+      INSERT INTO usage_daily VALUES ('2026-11-02', 'ak1', 'p2', 'gemini-2.5-pro', 1, 0, 10, 20, 0, 0);
+      CREATE TABLE request_log (id INTEGER PRIMARY KEY, at INTEGER NOT NULL, access_key TEXT NOT NULL, model TEXT NOT NULL,
+        pool_key TEXT NOT NULL, relay TEXT NOT NULL, status INTEGER NOT NULL, latency_ms INTEGER NOT NULL, attempts INTEGER NOT NULL,
+        resumes INTEGER NOT NULL, prompt_tokens INTEGER NOT NULL, completion_tokens INTEGER NOT NULL, thought_tokens INTEGER NOT NULL);
+      INSERT INTO request_log VALUES (7, 1000, 'env', 'gemini-2.5-flash', 'AIza…abc', 'direct', 200, 12, 1, 0, 100, 10, 0);`);
+    db.close();
+    const flash = emptyUsage({ day: "2026-11-01", accessKey: "env", poolKey: "p1", model: "gemini-2.5-flash" });
+    const old = [
+      { ...flash, requests: 3, errors: 1, promptTokens: 300, completionTokens: 40, thoughtTokens: 5, resumes: 1 },
+      { ...emptyUsage({ day: "2026-11-02", accessKey: "ak1", poolKey: "p2", model: "gemini-2.5-pro" }), requests: 1, promptTokens: 10, completionTokens: 20 },
+    ];
+    let handle = openSqliteStore(file);
+    try {
+      expect(await handle.store.getSetting(schemaVersionSetting)).toBe(String(schemaVersion));
+      expect(await handle.store.listUsage("2026-11-01", "2026-11-02")).toEqual(old);
+      expect((await handle.store.listRequests({ limit: 5 })).map((entry) => entry.id)).toEqual([7]);
+      // New usage sums into an upgraded row, cached tokens included, and survives a reopen.
+      await handle.store.recordUsage({ daily: [{ ...flash, requests: 1, promptTokens: 1_000, cachedTokens: 600 }], requests: [] });
+      handle.close();
+      handle = openSqliteStore(file);
+      expect(await handle.store.listUsage("2026-11-01", "2026-11-01")).toEqual([{ ...old[0], requests: 4, promptTokens: 1_300, cachedTokens: 600 }]);
     } finally {
       handle.close();
     }

@@ -44,10 +44,10 @@ function breakdownTable(id, title, rows, label) {
     h("h2", {}, title),
     h("div", { className: "table" },
       h("table", { id },
-        h("thead", {}, h("tr", {}, ...[label, "Requests", "Errors", "Prompt tokens", "Completion tokens", "Thought tokens", "Resumes"].map((text) => h("th", {}, text)))),
+        h("thead", {}, h("tr", {}, ...[label, "Requests", "Errors", "Prompt tokens", "Cached tokens", "Completion tokens", "Thought tokens", "Resumes"].map((text) => h("th", {}, text)))),
         h("tbody", {}, rows.length
-          ? rows.map((row) => h("tr", {}, h("td", {}, row.label), ...[row.requests, row.errors, row.promptTokens, row.completionTokens, row.thoughtTokens, row.resumes].map((value) => h("td", {}, number(value)))))
-          : h("tr", {}, h("td", { colspan: 7, className: "muted" }, "No traffic yet."))),
+          ? rows.map((row) => h("tr", {}, h("td", {}, row.label), ...[row.requests, row.errors, row.promptTokens, row.cachedTokens, row.completionTokens, row.thoughtTokens, row.resumes].map((value) => h("td", {}, number(value)))))
+          : h("tr", {}, h("td", { colspan: 8, className: "muted" }, "No traffic yet."))),
       ),
     ),
   );
