@@ -17,6 +17,19 @@ const agents = {
   "https:": new https.Agent({ keepAlive: true }),
 };
 
+/**
+ * Node's own Response, taken before @hono/node-server swaps the global for its lazy one: the
+ * egress reads this response's body at once, so the lazy one would only be built twice.
+ */
+const NodeResponse = globalThis.Response;
+
+/**
+ * A connection silent this long (no headers, or no body bytes) is given up, as Node's global fetch
+ * does by default (undici's headersTimeout and bodyTimeout). Streamed answers have their own,
+ * shorter stall timeouts (resume/attempt.ts); this bounds every other call.
+ */
+const idleTimeoutMs = 300_000;
+
 /** Statuses whose responses carry no body (the Response constructor rejects one). */
 const nullBodyStatuses: ReadonlySet<number> = new Set([101, 204, 205, 304]);
 
@@ -68,22 +81,24 @@ async function writeStream(body: ReadableStream<Uint8Array>, request: http.Clien
 /** A web stream over `source`'s chunks; `abandon` ends the exchange when the reader cancels. */
 function bodyStream(source: Readable, abandon: () => void): ReadableStream<Uint8Array> {
   let open = true;
-  const settle = (end: (controller: ReadableStreamDefaultController<Uint8Array>) => void) => (controller: ReadableStreamDefaultController<Uint8Array>) => {
-    if (open) end(controller);
-    open = false;
-  };
   return new ReadableStream<Uint8Array>(
     {
       start(controller) {
+        const end = (error?: unknown) => {
+          if (!open) return;
+          open = false;
+          if (error === undefined) controller.close();
+          else controller.error(error);
+        };
         source.on("data", (chunk: Buffer) => {
           if (!open) return;
           controller.enqueue(chunk);
           if ((controller.desiredSize ?? 0) <= 0) source.pause();
         });
-        source.once("end", () => settle((c) => c.close())(controller));
-        source.on("error", (error) => settle((c) => c.error(error))(controller));
+        source.once("end", () => end());
+        source.on("error", (error) => end(error));
         // Closed before the end: the connection was cut (undici says "terminated").
-        source.once("close", () => settle((c) => c.error(new TypeError("terminated")))(controller));
+        source.once("close", () => end(new TypeError("terminated")));
       },
       pull() {
         source.resume();
@@ -98,22 +113,19 @@ function bodyStream(source: Readable, abandon: () => void): ReadableStream<Uint8
 }
 
 function toResponse(response: http.IncomingMessage, request: http.ClientRequest): Response {
-  const headers = new Headers();
+  const headers: [string, string][] = [];
   const raw = response.rawHeaders;
-  for (let index = 0; index + 1 < raw.length; index += 2) headers.append(raw[index]!, raw[index + 1]!);
+  for (let index = 0; index + 1 < raw.length; index += 2) headers.push([raw[index]!, raw[index + 1]!]);
   const status = response.statusCode ?? 502;
   const init = { status, statusText: response.statusMessage ?? "", headers };
   if (nullBodyStatuses.has(status)) {
     response.on("error", () => undefined).resume();
-    return new Response(null, init);
+    return new NodeResponse(null, init);
   }
   const decoder = decoders[(response.headers["content-encoding"] ?? "").trim().toLowerCase()]?.();
   const source: Readable = decoder ? response.pipe(decoder) : response;
   if (decoder) response.on("error", (error) => decoder.destroy(error));
-  return new Response(
-    bodyStream(source, () => request.destroy()),
-    init,
-  );
+  return new NodeResponse(bodyStream(source, () => request.destroy()), init);
 }
 
 /** One exchange; `retried` when it already replaced a request that met a closed keep-alive socket. */
@@ -127,13 +139,15 @@ function exchange(url: URL, init: RequestInit, body: Body, retried: boolean): Pr
       agent: agents[url.protocol as keyof typeof agents],
     });
     let incoming: http.IncomingMessage | undefined;
-    // The body stream then fails with the abort reason, as with the global fetch.
-    const onAbort = () => {
-      const reason = signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason));
-      incoming?.destroy(reason);
-      request.destroy(reason);
+    /** Ends the exchange: the pending promise, or else the body stream, fails with `error`. */
+    const fail = (error: Error) => {
+      incoming?.destroy(error);
+      request.destroy(error);
     };
+    // With the abort reason, as with the global fetch.
+    const onAbort = () => fail(signal?.reason instanceof Error ? signal.reason : new Error(String(signal?.reason)));
     signal?.addEventListener("abort", onAbort, { once: true });
+    request.setTimeout(idleTimeoutMs, () => fail(Object.assign(new Error(`no data from ${url.origin} for ${idleTimeoutMs / 1000} s`), { code: "ETIMEDOUT" })));
     const forget = () => signal?.removeEventListener("abort", onAbort);
     request.on("error", (error: NodeJS.ErrnoException) => {
       forget();

@@ -30,7 +30,7 @@ type Unfinished = Extract<Verdict, { action: "continue" | "restart" }>;
 
 /** How sending the next attempt went. */
 type Reopened =
-  | { kind: "opened"; attempt: UpstreamAttempt; response: Response }
+  | { kind: "opened"; attempt: UpstreamAttempt }
   | { kind: "failed"; verdict: Unfinished }
   /** Gemini refused the continuation itself (a 4xx): retrying would not help. */
   | { kind: "refused"; error: GemrelayError }
@@ -49,10 +49,13 @@ export class ResumeSession {
   readonly #request: GenerateContentRequest;
   readonly #started: number;
   readonly #heartbeat: Heartbeat;
+  /** Every attempt's headers: the client's worth forwarding, and the body's JSON type. */
+  readonly #headers: Headers;
   readonly #answer: StitchedAnswer;
   #attempts = 0;
   #live: UpstreamAttempt | null = null;
-  #opened: { attempt: UpstreamAttempt; response: Response } | null = null;
+  /** The first attempt, opened; only the attempt: its Response (headers and all) is not needed while it streams. */
+  #opened: UpstreamAttempt | null = null;
   #cancelled = false;
   #recoveredFrom: number | null = null;
   #reported = false;
@@ -70,6 +73,8 @@ export class ResumeSession {
     this.#answer = new StitchedAnswer({ continueOn: this.#policy.continueOn, sentinel, sentinelAttempts: this.#policy.sentinelAttempts });
     this.#started = context.clock();
     this.#heartbeat = new Heartbeat(this.#policy.heartbeatMs, context.clock);
+    this.#headers = new Headers(call.headers);
+    this.#headers.set("content-type", "application/json");
   }
 
   /**
@@ -102,7 +107,7 @@ export class ResumeSession {
         attempt.close();
         throw new UpstreamResponseError(text, response.status, response.headers);
       }
-      this.#opened = { attempt, response };
+      this.#opened = attempt;
       this.#heartbeat.touch();
       return;
     }
@@ -122,8 +127,8 @@ export class ResumeSession {
     try {
       for (;;) {
         if (opened !== null) {
-          const outcome = yield* this.#stream(opened.attempt);
-          opened.attempt.close(outcome.kind === "done" && outcome.outcome === "complete");
+          const outcome = yield* this.#stream(opened);
+          opened.close(outcome.kind === "done" && outcome.outcome === "complete");
           opened = null;
           if (outcome.kind === "done") return this.#report(outcome.outcome);
           verdict = outcome.verdict;
@@ -141,11 +146,11 @@ export class ResumeSession {
           return this.#report("failed");
         }
         if (next.kind === "failed") verdict = next.verdict;
-        else opened = next;
+        else opened = next.attempt;
       }
     } finally {
       this.#heartbeat.stop();
-      opened?.attempt.close();
+      opened?.close();
       this.#live?.close();
       if (!this.#reported) this.#report("cancelled");
     }
@@ -178,7 +183,7 @@ export class ResumeSession {
       if (response.status !== 429 && response.status < 500) return { kind: "refused", error: this.#refused(text, response.status) };
       return { kind: "failed", verdict: { action: "continue", reason: "upstream-error" } };
     }
-    return { kind: "opened", attempt, response };
+    return { kind: "opened", attempt };
   }
 
   get #stopped(): boolean {
@@ -199,14 +204,12 @@ export class ResumeSession {
   /** One attempt through the scheduler: failover over (key × egress) before its first byte. */
   async #send(body: GenerateContentRequest, signal: AbortSignal): Promise<Response> {
     const call = this.#call;
-    const headers = new Headers(call.headers);
-    headers.set("content-type", "application/json");
     const plan = {
       requestId: call.requestId,
       model: call.model,
       method: "POST",
       pathAndQuery: `/${call.apiVersion}/models/${encodeURIComponent(call.model)}:streamGenerateContent?alt=sse`,
-      headers,
+      headers: this.#headers,
       body: new TextEncoder().encode(JSON.stringify(body)).buffer as ArrayBuffer,
       signal,
       ...(call.clientKey ? { clientKey: call.clientKey } : {}),
@@ -219,12 +222,17 @@ export class ResumeSession {
   /** Streams one opened attempt to the client; says whether the answer is done. */
   async *#stream(attempt: UpstreamAttempt): AsyncGenerator<GenerateEvent, AttemptOutcome> {
     const text = this.#answer.beginAttempt(this.#attempts);
+    let item: UpstreamItem | typeof heartbeatDue | null = null;
+    let step: Step | null = null;
     for (;;) {
+      // Let go of the last chunk before waiting for the next: a suspended generator keeps its
+      // variables, and a chunk held that long (a streamed event's interval) outlives young GCs.
+      item = step = null;
       // A plain race first: a generator per streamed event (awaitWithHeartbeats) cost more than the event.
       const read = attempt.next();
-      let item = await this.#heartbeat.race(read);
+      item = await this.#heartbeat.race(read);
       if (item === heartbeatDue) item = yield* awaitWithHeartbeats(read, this.#heartbeat, true);
-      const step = this.#step(item, text);
+      step = this.#step(item, text);
       if (step.event !== null) {
         this.#heartbeat.touch();
         yield step.event;

@@ -67,7 +67,7 @@ export interface Store {
   replaceKey(from: string, to: string): Promise<boolean>;
   /** Applies counters: requests +1 each, failures +1 when not ok, lastUsedAt, lastError. */
   recordOutcomes(outcomes: readonly KeyOutcome[]): Promise<void>;
-  /** Creates or replaces the cooldown of (key, model). */
+  /** Creates the cooldown of (key, model), or extends it: one that ends earlier never shortens it. */
   setCooldown(cooldown: Cooldown): Promise<void>;
   /** Cooldowns still running at `now`; expired ones may be purged. */
   listCooldowns(now: number): Promise<Cooldown[]>;
