@@ -57,8 +57,12 @@ return {slot, minute, day, tokens}`;
 /** A {@link BudgetCounter} on `redis` under `prefix`; rejects while Redis is unreachable (the caller then counts locally). */
 export function redisBudgetCounter(redis: Redis, prefix: string): BudgetCounter {
   const unitKey = (unit: string, model: string) => `${prefix}:budget:${unit}\u0000${model}`;
-  const run = async (unit: string, model: string, limits: BudgetLimits, now: number, count: boolean): Promise<BudgetReading> => {
+  // Fails at once while Redis is away (commands are not queued): the caller counts locally meanwhile.
+  const requireReady = () => {
     if (redis.status !== "ready") throw new Error(`Redis is ${redis.status}`);
+  };
+  const run = async (unit: string, model: string, limits: BudgetLimits, now: number, count: boolean): Promise<BudgetReading> => {
+    requireReady();
     const base = unitKey(unit, model);
     const dayEnds = nextPacificMidnight(now);
     const [nextSlot, minute, day, tokensMinute] = (await redis.eval(
@@ -83,7 +87,7 @@ export function redisBudgetCounter(redis: Redis, prefix: string): BudgetCounter 
     reserve: async (unit, model, limits, now) => (await run(unit, model, limits, now, true)).nextSlot,
     read: (unit, model, limits, now) => run(unit, model, limits, now, false),
     async spendTokens(unit, model, count, now) {
-      if (redis.status !== "ready") throw new Error(`Redis is ${redis.status}`);
+      requireReady();
       const key = `${unitKey(unit, model)}:t`;
       await redis.multi().zadd(key, now, `${randomUUID()}:${Math.round(count)}`).pexpire(key, 61_000).sadd(`${prefix}:budget:models`, model).exec();
     },

@@ -6,6 +6,7 @@
  */
 import { GemrelayError } from "../errors.ts";
 import { SseDataReader } from "../gemini/sse.ts";
+import { MovingDeadline } from "./deadline.ts";
 
 /** What reading the attempt's body gave. */
 export type UpstreamItem =
@@ -24,16 +25,16 @@ export interface StallTimeouts {
 export class UpstreamAttempt {
   readonly #controller = new AbortController();
   readonly #clientSignal: AbortSignal | undefined;
-  /**
-   * The stall timer. Moved on every chunk, so it is re-armed lazily: a deadline that moves later
-   * keeps the timer, which on firing early sleeps on for the rest. One timer per stall timeout
-   * rather than one per chunk, which at a thousand open answers was a timer object per event.
-   */
-  #timer: ReturnType<typeof setTimeout> | undefined;
-  /** When the timer fires; Infinity without one. */
-  #timerAt = Infinity;
   /** When waiting for Gemini becomes a stall (performance.now() time); Infinity while not waiting. */
   #deadline = Infinity;
+  /** One stall timer per attempt, re-armed lazily as the deadline moves on every chunk. */
+  readonly #stall = new MovingDeadline(
+    () => this.#deadline - performance.now(),
+    () => {
+      this.#stalled = true;
+      this.#abort(new GemrelayError("Gemini stalled.", 504));
+    },
+  );
   #reader: SseDataReader | null = null;
   #stalled = false;
   #closed = false;
@@ -121,7 +122,7 @@ export class UpstreamAttempt {
     if (this.#closed) return;
     this.#closed = true;
     this.#disarm();
-    clearTimeout(this.#timer);
+    this.#stall.stop();
     this.#clientSignal?.removeEventListener("abort", this.#onClientAbort);
     if (this.#ended) return;
     const reader = this.#reader;
@@ -144,27 +145,10 @@ export class UpstreamAttempt {
 
   #arm(ms: number): void {
     this.#deadline = performance.now() + ms;
-    if (this.#timerAt <= this.#deadline) return;
-    clearTimeout(this.#timer);
-    this.#schedule(ms);
+    this.#stall.arm();
   }
 
   #disarm(): void {
     this.#deadline = Infinity;
   }
-
-  #schedule(ms: number): void {
-    this.#timerAt = performance.now() + ms;
-    this.#timer = setTimeout(this.#check, ms);
-  }
-
-  readonly #check = (): void => {
-    this.#timer = undefined;
-    this.#timerAt = Infinity;
-    const left = this.#deadline - performance.now();
-    if (left === Infinity) return;
-    if (left > 0) return this.#schedule(left);
-    this.#stalled = true;
-    this.#abort(new GemrelayError("Gemini stalled.", 504));
-  };
 }

@@ -3,21 +3,25 @@
  * being requested), a `heartbeat` event keeps its connection and its idle timers alive. Native
  * SSE writes it as a `: keep-alive` comment, which the official SDKs skip (REFERENCE.md §6).
  */
+import { MovingDeadline } from "./deadline.ts";
 import type { GenerateEvent } from "./generate.ts";
 
 /** What {@link Heartbeat.race} gives when a heartbeat fell due first. */
 export const heartbeatDue: unique symbol = Symbol("heartbeat due");
 
-/**
- * When the next heartbeat is due. One timer per heartbeat interval, not one per wait: waits run
- * on every streamed event, and the timer, when it fires early because something was sent
- * meanwhile, just sleeps on for the rest of the interval.
- */
+/** When the next heartbeat is due. Waits run on every streamed event: one moving timer serves them all. */
 export class Heartbeat {
   #last: number;
-  #timer: ReturnType<typeof setTimeout> | undefined;
   /** Ends the current wait with `heartbeatDue`. */
   #wake: (() => void) | null = null;
+  readonly #due = new MovingDeadline(
+    () => this.remainingMs ?? Infinity,
+    () => {
+      const wake = this.#wake;
+      this.#wake = null;
+      wake?.();
+    },
+  );
 
   constructor(
     private readonly intervalMs: number,
@@ -38,15 +42,14 @@ export class Heartbeat {
 
   /** `promise`'s value, or `heartbeatDue` when a heartbeat falls due first (the promise runs on). */
   race<T>(promise: Promise<T>): Promise<T | typeof heartbeatDue> {
-    const remaining = this.remainingMs;
-    if (remaining === null) return promise;
+    if (this.remainingMs === null) return promise;
     return new Promise((resolve, reject) => {
       const wake = () => resolve(heartbeatDue);
       const settled = () => {
         if (this.#wake === wake) this.#wake = null;
       };
       this.#wake = wake;
-      if (this.#timer === undefined) this.#timer = setTimeout(this.#check, remaining);
+      this.#due.arm();
       promise.then(
         (value) => {
           settled();
@@ -62,22 +65,9 @@ export class Heartbeat {
 
   /** Stops the timer: the answer is over. */
   stop(): void {
-    clearTimeout(this.#timer);
-    this.#timer = undefined;
+    this.#due.stop();
     this.#wake = null;
   }
-
-  readonly #check = (): void => {
-    const remaining = this.remainingMs ?? 0;
-    if (remaining > 0) {
-      this.#timer = setTimeout(this.#check, remaining);
-      return;
-    }
-    this.#timer = undefined;
-    const wake = this.#wake;
-    this.#wake = null;
-    wake?.();
-  };
 }
 
 /**
