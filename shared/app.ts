@@ -46,6 +46,12 @@ export interface AppDependencies {
   cluster?: Cluster;
   /** Budget counts shared by every instance or isolate (Redis, the Durable Object); default: this process's. */
   budgetCounter?: BudgetCounter;
+  /**
+   * The fetch for remote `image_url`s (default: the global fetch). It must refuse internal
+   * addresses by what a name resolves to: the self-host passes one with a lookup hook; on
+   * Cloudflare the platform's own fetch cannot reach private addresses.
+   */
+  imageFetch?: typeof fetch;
 }
 
 /** Everything a request handler needs, resolved once per app. */
@@ -71,6 +77,8 @@ export interface AppContext {
   modelLists: { native: ModelListCache<string>; openai: ModelListCache<string[]> };
   /** Alert webhook, de-duplication and the event feed of this isolate. */
   alerts: Alerts;
+  /** The fetch for remote `image_url`s (AppDependencies.imageFetch). */
+  imageFetch: typeof fetch;
 }
 
 /** Fire-and-forget on Node; `waitUntil` where the platform offers it. */
@@ -109,6 +117,8 @@ export function createApp(dependencies: AppDependencies): Hono {
     }),
     alerts: new Alerts(dependencies.config.alerts, clock, (error) => log({ level: "warn", event: "alert.webhook", message: String(error) })),
     modelLists: { native: new ModelListCache(clock), openai: new ModelListCache(clock) },
+    // Looked up per call, so that a test or platform replacing the global later is honoured.
+    imageFetch: dependencies.imageFetch ?? ((input, init) => fetch(input, init)),
     policies: createPolicies(dependencies.store, dependencies.config.policy, { refreshMs: dependencies.config.poolRefreshMs, clock, log, budgetCounter: dependencies.budgetCounter }),
     admin: createAdminServices({
       config: dependencies.config,

@@ -12,7 +12,13 @@ import { once } from "node:events";
 import type { Readable } from "node:stream";
 import zlib from "node:zlib";
 
-const agents = {
+/** The connection pools one fetch uses, by URL scheme. */
+export interface Agents {
+  "http:": http.Agent;
+  "https:": https.Agent;
+}
+
+const keepAliveAgents: Agents = {
   "http:": new http.Agent({ keepAlive: true }),
   "https:": new https.Agent({ keepAlive: true }),
 };
@@ -129,7 +135,7 @@ function toResponse(response: http.IncomingMessage, request: http.ClientRequest)
 }
 
 /** One exchange; `retried` when it already replaced a request that met a closed keep-alive socket. */
-function exchange(url: URL, init: RequestInit, body: Body, retried: boolean): Promise<Response> {
+function exchange(url: URL, init: RequestInit, body: Body, retried: boolean, agents: Agents): Promise<Response> {
   const signal = init.signal ?? undefined;
   if (signal?.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
@@ -153,7 +159,7 @@ function exchange(url: URL, init: RequestInit, body: Body, retried: boolean): Pr
       forget();
       // A kept-alive socket the server had just closed (https://nodejs.org/api/http.html#requestreusedsocket).
       if (incoming === undefined && !retried && request.reusedSocket && error.code === "ECONNRESET" && !(body instanceof ReadableStream) && !signal?.aborted) {
-        resolve(exchange(url, init, body, true));
+        resolve(exchange(url, init, body, true, agents));
       } else reject(signal?.aborted ? signal.reason : error);
     });
     request.once("response", (response) => {
@@ -167,13 +173,23 @@ function exchange(url: URL, init: RequestInit, body: Body, retried: boolean): Pr
 }
 
 /**
- * `fetch` on node:http/https for absolute http(s) URLs with string, byte or stream bodies; any
- * other input goes to the global fetch. Redirects are returned, not followed (the egress asks for
- * `redirect: "manual"`).
+ * A `fetch` on node:http/https over `agents` for absolute http(s) URLs with string, byte or
+ * stream bodies. Any other input goes to the global fetch, or, with `strict`, is refused (a
+ * fetch whose agents enforce something must not have a way around them).
  */
-export const nodeFetch: typeof fetch = (input, init = {}) => {
-  const body = bodyOf(init.body);
-  const url = typeof input === "string" || input instanceof URL ? new URL(input) : null;
-  if (url === null || body === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) return fetch(input, init);
-  return exchange(url, init, body, false);
-};
+export function createNodeFetch(agents: Agents, strict = false): typeof fetch {
+  return (input, init = {}) => {
+    const body = bodyOf(init.body);
+    const url = typeof input === "string" || input instanceof URL ? new URL(input) : null;
+    if (url === null || body === undefined || (url.protocol !== "http:" && url.protocol !== "https:")) {
+      return strict ? Promise.reject(new TypeError("this fetch takes absolute http(s) URLs with string, byte or stream bodies only")) : fetch(input, init);
+    }
+    return exchange(url, init, body, false, agents);
+  };
+}
+
+/**
+ * The egress `fetch`: node:http/https with keep-alive sockets; inputs it does not handle go to
+ * the global fetch. Redirects are returned, not followed (the egress asks for `redirect: "manual"`).
+ */
+export const nodeFetch: typeof fetch = createNodeFetch(keepAliveAgents);

@@ -12,6 +12,7 @@ import { listen, readHttpTimeouts } from "./http-server.ts";
 import { openSealedStore } from "../../shared/store/sealed.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
 import { nodeFetch } from "./http-fetch.ts";
+import { publicFetch } from "./public-fetch.ts";
 import { batchedLog } from "./log.ts";
 
 /** A running self-host server. */
@@ -42,7 +43,7 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch))
       : [inProcessEgress(config.upstream, nodeFetch)];
-  const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, reloadKeys: configuredKeys, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
+  const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, imageFetch: publicFetch, reloadKeys: configuredKeys, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
 
   const port = Number(env.PORT ?? 8787);
   const hostname = env.HOST ?? "0.0.0.0";

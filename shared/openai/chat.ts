@@ -23,7 +23,7 @@ import { chatChunkEncoder } from "./stream.ts";
 export async function handleChat(request: Request, identity: ClientIdentity, context: AppContext, background: Background): Promise<Response> {
   const settings = context.config.openai;
   const body = await readJsonBody(request, context.config.maxBodyBytes, chatRequestSchema);
-  const mapped = await toGenerateRequest(body, settings);
+  const mapped = await toGenerateRequest(body, settings, { fetch: context.imageFetch, bodyLimit: context.config.maxBodyBytes });
   let continuations = 0;
   const call: GenerateCall = {
     requestId: crypto.randomUUID(),

@@ -1,18 +1,20 @@
 /**
  * OpenAI message content → Gemini parts: text, images (data URLs, or allow-listed remote URLs),
- * audio and files as `inlineData`.
+ * audio and files as `inlineData`. Remote images are only checked and collected here; they are
+ * fetched once the whole request is mapped (remote-image.ts), when the room they may take is known.
  */
 import type { Part } from "../gemini/types.ts";
 import { bytesToBase64 } from "./base64.ts";
 import { OpenAiRequestError } from "./errors.ts";
-import { fetchRemoteImage } from "./remote-image.ts";
+import { checkRemoteImageUrl, type RemoteImage } from "./remote-image.ts";
 import type { ContentPart } from "./schema.ts";
 
 /** What converting media needs besides the content itself. */
 export interface MediaOptions {
   /** Hosts remote images may come from (OPENAI_IMAGE_URL_ALLOWLIST). */
   imageHosts: readonly string[];
-  fetcher?: typeof fetch;
+  /** Receives the remote images found, in order, each with the part to fill once fetched. */
+  remoteImages: RemoteImage[];
 }
 
 /** A `data:` URL as inline data (base64 as Gemini wants it), or null when `url` is not one. */
@@ -38,7 +40,7 @@ export function inlineDataFromDataUrl(url: string, param: string): { mimeType: s
 }
 
 /** One content part as a Gemini part. */
-async function toPart(part: ContentPart, param: string, options: MediaOptions): Promise<Part> {
+function toPart(part: ContentPart, param: string, options: MediaOptions): Part {
   switch (part.type) {
     case "text":
       return { text: part.text };
@@ -47,8 +49,11 @@ async function toPart(part: ContentPart, param: string, options: MediaOptions): 
     case "image_url": {
       const url = typeof part.image_url === "string" ? part.image_url : part.image_url.url;
       const urlParam = `${param}.image_url${typeof part.image_url === "string" ? "" : ".url"}`;
-      const inline = inlineDataFromDataUrl(url, urlParam) ?? (await fetchRemoteImage(url, options.imageHosts, urlParam, options.fetcher));
-      return { inlineData: inline };
+      const inline = inlineDataFromDataUrl(url, urlParam);
+      if (inline) return { inlineData: inline };
+      const pending = { inlineData: { mimeType: "", data: "" } };
+      options.remoteImages.push({ url: checkRemoteImageUrl(url, options.imageHosts, urlParam), param: urlParam, part: pending });
+      return pending;
     }
     case "input_audio": {
       const format = part.input_audio.format.toLowerCase();
@@ -67,11 +72,11 @@ async function toPart(part: ContentPart, param: string, options: MediaOptions): 
 }
 
 /** A message's content as Gemini parts (`param` names the content field, for errors). */
-export async function partsOfContent(content: string | readonly ContentPart[] | null | undefined, param: string, options: MediaOptions): Promise<Part[]> {
+export function partsOfContent(content: string | readonly ContentPart[] | null | undefined, param: string, options: MediaOptions): Part[] {
   if (content === null || content === undefined) return [];
   if (typeof content === "string") return content.length > 0 ? [{ text: content }] : [];
   const parts: Part[] = [];
-  for (const [index, part] of content.entries()) parts.push(await toPart(part, `${param}[${index}]`, options));
+  for (const [index, part] of content.entries()) parts.push(toPart(part, `${param}[${index}]`, options));
   return parts;
 }
 

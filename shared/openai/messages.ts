@@ -60,7 +60,7 @@ function pushTurn(contents: Content[], role: "user" | "model", parts: Part[]): v
 }
 
 /** Maps the messages; `media` governs images and other inline data. */
-export async function toConversation(messages: readonly Message[], media: MediaOptions): Promise<Conversation> {
+export function toConversation(messages: readonly Message[], media: MediaOptions): Conversation {
   const system: Part[] = [];
   const contents: Content[] = [];
   const callNames = new Map<string, string>();
@@ -75,7 +75,7 @@ export async function toConversation(messages: readonly Message[], media: MediaO
         break;
       }
       case "user":
-        pushTurn(contents, "user", await partsOfContent(message.content, `${param}.content`, media));
+        pushTurn(contents, "user", partsOfContent(message.content, `${param}.content`, media));
         break;
       case "assistant": {
         const parts: Part[] = [];

@@ -8,6 +8,7 @@ import type { OpenAiConfig } from "./config.ts";
 import { OpenAiRequestError } from "./errors.ts";
 import { toGeminiJsonSchema } from "./json-schema.ts";
 import { toConversation } from "./messages.ts";
+import { fetchRemoteImages, type RemoteImage } from "./remote-image.ts";
 import type { ChatRequest } from "./schema.ts";
 import { thinkingConfigOf } from "./thinking.ts";
 
@@ -21,6 +22,22 @@ export interface MappedChatRequest {
   stream: boolean;
   /** `stream_options.include_usage`: a usage chunk with `choices: []` before `[DONE]`. */
   includeUsage: boolean;
+}
+
+/** How remote images are fetched for one request. */
+export interface ImageFetching {
+  /** The platform's fetch for remote images (the self-host's refuses internal addresses). */
+  fetch: typeof fetch;
+  /** Largest upstream body (MAX_BODY_BYTES): the fetched images never make the body larger. */
+  bodyLimit: number;
+}
+
+/** Room kept free for what the generate path may add to the body (a model policy's instructions). */
+const headroomBytes = 16 * 1024;
+
+/** Bytes of `value` as the JSON the upstream request will carry. */
+function jsonBytes(value: unknown): number {
+  return new TextEncoder().encode(JSON.stringify(value)).byteLength;
 }
 
 /** The Gemini model for a client's model name: alias first, `models/` prefix dropped; a 400 when it is no model id. */
@@ -92,15 +109,18 @@ function generationConfigOf(request: ChatRequest, model: string): Record<string,
  * Maps a validated chat request. Throws a 400 (naming the field) for what Gemini cannot take;
  * fetches allow-listed remote images (hence async).
  */
-export async function toGenerateRequest(request: ChatRequest, config: OpenAiConfig, fetcher?: typeof fetch): Promise<MappedChatRequest> {
+export async function toGenerateRequest(request: ChatRequest, config: OpenAiConfig, images: ImageFetching): Promise<MappedChatRequest> {
   const model = resolveModel(request.model, config);
-  const conversation = await toConversation(request.messages, fetcher ? { imageHosts: config.imageHosts, fetcher } : { imageHosts: config.imageHosts });
+  const remoteImages: RemoteImage[] = [];
+  const conversation = toConversation(request.messages, { imageHosts: config.imageHosts, remoteImages });
   const body: GenerateContentRequest = { ...conversation, ...toolsOf(request) };
   const generationConfig = generationConfigOf(request, model);
   if (Object.keys(generationConfig).length > 0) body.generationConfig = generationConfig;
   const google = request.extra_body?.google ?? request.google;
   if (google?.cached_content) body.cachedContent = google.cached_content;
   if (google?.safety_settings) body.safetySettings = google.safety_settings;
+  // Measured with the images still empty: what is left of MAX_BODY_BYTES is all they may take.
+  if (remoteImages.length > 0) await fetchRemoteImages(remoteImages, images.bodyLimit - headroomBytes - jsonBytes(body), images.bodyLimit, images.fetch);
   return {
     model,
     requestedModel: request.model,

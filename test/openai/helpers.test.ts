@@ -4,7 +4,8 @@ import { float32ToBase64 } from "../../shared/openai/base64.ts";
 import { defaultMaxBodyBytes, readWorkerConfig } from "../../shared/config/env.ts";
 import { readOpenAiConfig } from "../../shared/openai/config.ts";
 import { openAiFinishReason } from "../../shared/openai/finish.ts";
-import { isAllowedHost, isInternalHost } from "../../shared/openai/remote-image.ts";
+import { isAllowedHost } from "../../shared/openai/remote-image.ts";
+import { isInternalHost } from "../../shared/internal-address.ts";
 import { newToolCallId, signatureFromToolCallId, toolCallIdWithSignature } from "../../shared/openai/signature.ts";
 
 describe("thought signatures in tool call ids", () => {

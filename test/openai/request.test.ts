@@ -2,6 +2,7 @@
 import { zodResponseFormat } from "openai/helpers/zod";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { defaultMaxBodyBytes } from "../../shared/config/env.ts";
 import { readOpenAiConfig } from "../../shared/openai/config.ts";
 import { OpenAiRequestError } from "../../shared/openai/errors.ts";
 import { toGenerateRequest } from "../../shared/openai/request.ts";
@@ -12,7 +13,7 @@ import { fixture } from "../helpers/fixtures.ts";
 const config = readOpenAiConfig({ OPENAI_MODEL_ALIASES: "gpt-4o=gemini-2.5-flash", OPENAI_IMAGE_URL_ALLOWLIST: "images.example.com, *.cdn.example.org" });
 
 async function map(body: Record<string, unknown>, fetcher?: typeof fetch) {
-  return toGenerateRequest(chatRequestSchema.parse({ model: "gemini-2.5-flash", ...body }), config, fetcher);
+  return toGenerateRequest(chatRequestSchema.parse({ model: "gemini-2.5-flash", ...body }), config, { fetch: fetcher ?? fetch, bodyLimit: defaultMaxBodyBytes });
 }
 
 async function refusal(body: Record<string, unknown>, fetcher?: typeof fetch): Promise<OpenAiRequestError> {
@@ -160,7 +161,7 @@ describe("media", () => {
     const internal = readOpenAiConfig({ OPENAI_IMAGE_URL_ALLOWLIST: "localhost,10.0.0.8,[::1],metadata.google.internal" });
     for (const url of ["https://localhost/x.png", "https://10.0.0.8/x.png", "https://[::1]/x.png", "https://metadata.google.internal/x.png"]) {
       const body = chatRequestSchema.parse({ model: "m", ...image(url) });
-      await expect(toGenerateRequest(body, internal, fetcher)).rejects.toThrow(/internal address/);
+      await expect(toGenerateRequest(body, internal, { fetch: fetcher, bodyLimit: defaultMaxBodyBytes })).rejects.toThrow(/internal address/);
     }
   });
 });
