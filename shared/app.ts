@@ -9,7 +9,7 @@ import type { Egress } from "./egress/egress.ts";
 import { mountAdmin } from "./admin/routes.ts";
 import { createAdminServices, type AdminServices, type ReloadKeys } from "./admin/services.ts";
 import { statusDocument } from "./admin/status.ts";
-import { BadRequestError, GemrelayError, UpstreamResponseError, geminiErrorResponse } from "./errors.ts";
+import { BadRequestError, GemrelayError, UpstreamResponseError, clientError, geminiErrorResponse } from "./errors.ts";
 import { parseGeminiPath } from "./gemini/paths.ts";
 import { handleNative } from "./native.ts";
 import { createPolicies, policyDocuments, type Policies } from "./policy/policies.ts";
@@ -18,6 +18,7 @@ import { openAiErrorResponse } from "./openai/errors.ts";
 import { matchOpenAiRoute } from "./openai/paths.ts";
 import { openAiRoutes } from "./openai/routes.ts";
 import { requestPathProblem } from "./request-path.ts";
+import { maskSecretsIn } from "./secrets.ts";
 import { ResumeCounters } from "./resume/stats.ts";
 import { RelayHealth } from "./routing/relay-health.ts";
 import { createPicker, type Picker } from "./routing/strategy.ts";
@@ -99,7 +100,9 @@ function withoutNulls(detail: Record<string, string | number | boolean | null>):
 /** Builds the resume worker's HTTP app. */
 export function createApp(dependencies: AppDependencies): Hono {
   const clock = dependencies.clock ?? Date.now;
-  const log = dependencies.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  const write = dependencies.log ?? ((entry) => console.log(JSON.stringify(entry)));
+  // Exception messages go to the log masked (secrets.ts), in this one place for every log line.
+  const log: Logger = (entry) => write(typeof entry.message === "string" ? { ...entry, message: maskSecretsIn(entry.message) } : entry);
   const context: AppContext = {
     config: dependencies.config,
     store: dependencies.store,
@@ -150,11 +153,9 @@ export function createApp(dependencies: AppDependencies): Hono {
 
   const app = new Hono();
 
-  app.onError((error) => {
+  app.onError((error, c) => {
     if (error instanceof UpstreamResponseError) return error.toResponse();
-    if (error instanceof GemrelayError) return geminiErrorResponse(error);
-    log({ level: "error", event: "unhandled", message: error instanceof Error ? error.message : String(error) });
-    return geminiErrorResponse(new GemrelayError("Internal error in gemrelay.", 500));
+    return geminiErrorResponse(clientError(error, log, { path: new URL(c.req.url).pathname }));
   });
 
   // Before anything reads the path: none may name another path once decoded (request-path.ts).

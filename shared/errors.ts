@@ -90,6 +90,35 @@ export class UpstreamUnavailableError extends GemrelayError {
   }
 }
 
+/**
+ * The answer to an exception gemrelay did not expect: a generic 500 whose message carries an id
+ * to find the logged details by, never the exception's own text (it may hold a key or a header
+ * value, e.g. `Headers.set: "AIza…" is an invalid header value`).
+ */
+export class InternalError extends GemrelayError {
+  constructor(readonly requestId: string = crypto.randomUUID()) {
+    super(`Internal error in gemrelay (request id ${requestId}); the details are in gemrelay's log under this id.`, 500);
+  }
+}
+
+/**
+ * `error` as a GemrelayError for the client: itself when it is one, else an InternalError whose
+ * id is logged with the exception's message (masked by the app's logger, see shared/app.ts).
+ */
+export function clientError(error: unknown, log: (entry: Record<string, unknown>) => void, where: Record<string, unknown> = {}): GemrelayError {
+  if (error instanceof GemrelayError) return error;
+  const internal = new InternalError();
+  log({ level: "error", event: "unhandled", ...where, requestId: internal.requestId, error: error instanceof Error ? error.name : typeof error, message: error instanceof Error ? error.message : String(error) });
+  return internal;
+}
+
+/** Headers every error answer carries: the request id of an internal error, so support can find it. */
+export function errorHeaders(error: GemrelayError, contentType: string): Headers {
+  const headers = new Headers({ "content-type": contentType });
+  if (error instanceof InternalError) headers.set("x-request-id", error.requestId);
+  return headers;
+}
+
 /** Gemini's error JSON for an error: `{"error": {code, message, status, details?}}`. */
 export function geminiErrorBody(error: GemrelayError): string {
   const body: Record<string, unknown> = { code: error.status, message: error.message, status: error.googleStatus };
@@ -99,10 +128,7 @@ export function geminiErrorBody(error: GemrelayError): string {
 
 /** A Response carrying `error` in Gemini's error shape. */
 export function geminiErrorResponse(error: GemrelayError): Response {
-  return new Response(geminiErrorBody(error), {
-    status: error.status,
-    headers: { "content-type": "application/json; charset=UTF-8" },
-  });
+  return new Response(geminiErrorBody(error), { status: error.status, headers: errorHeaders(error, "application/json; charset=UTF-8") });
 }
 
 /**

@@ -29,6 +29,18 @@ export function maskSecret(secret: string): string {
   return `${secret.slice(0, 4)}…${secret.slice(-3)}`;
 }
 
+/**
+ * Free text (an exception's message) with what may be a credential masked: quoted values of 24 or
+ * more characters without spaces (runtimes quote the value they refuse, `Headers.set: "AIza…" is
+ * an invalid header value`) and anything shaped like a Google API key. For logs; a client never
+ * gets an exception's text at all.
+ */
+export function maskSecretsIn(text: string): string {
+  return text
+    .replace(/(["'`])([^"'` ]{24,})\1/g, (_match, quote: string, value: string) => `${quote}${maskSecret(value)}${quote}`)
+    .replace(/AIza[^\s"'`,;]{8,}/g, (value) => maskSecret(value));
+}
+
 /** A strong random secret (192 bits, base64url) with a readable prefix, e.g. `sk-…`. */
 export function generateSecret(prefix: string): string {
   return prefix + base64url(crypto.getRandomValues(new Uint8Array(24)));

@@ -7,6 +7,7 @@ import { createApp } from "../../shared/app.ts";
 import { readWorkerConfig } from "../../shared/config/env.ts";
 import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egress.ts";
 import { GemrelayError, SetupError, geminiErrorResponse } from "../../shared/errors.ts";
+import { maskSecretsIn } from "../../shared/secrets.ts";
 import { budgetMethods, ledgerCounter, type BudgetCounter, type BudgetMethod } from "../../shared/budget/counter.ts";
 import { BudgetLedger, type DayCount } from "../../shared/budget/ledger.ts";
 import { dispatchCall, dispatchStoreCall, remoteProxy, remoteStore, type StoreMethod } from "../../shared/store/remote.ts";
@@ -104,9 +105,10 @@ export default {
     try {
       return await appFor(env).fetch(request, env, ctx);
     } catch (error) {
-      // Only configuration problems get here (the app maps its own errors); say what to fix.
+      // Only configuration problems get here (the app maps its own errors); say what to fix. The
+      // message names the variable at fault (config/env.ts), masked like a log line all the same.
       if (error instanceof GemrelayError) return geminiErrorResponse(error);
-      return geminiErrorResponse(new SetupError(`gemrelay worker misconfigured: ${error instanceof Error ? error.message : String(error)}`));
+      return geminiErrorResponse(new SetupError(`gemrelay worker misconfigured: ${maskSecretsIn(error instanceof Error ? error.message : String(error))}`));
     }
   },
 };

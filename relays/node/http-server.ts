@@ -15,7 +15,7 @@ import { createServer, type Server, type ServerResponse } from "node:http";
 import { getRequestListener, RequestError } from "@hono/node-server";
 import { z } from "zod";
 import { presentVariables } from "../../shared/config/variables.ts";
-import { BadRequestError, GemrelayError, geminiErrorBody, geminiErrorResponse } from "../../shared/errors.ts";
+import { BadRequestError, GemrelayError, InternalError, geminiErrorBody, geminiErrorResponse } from "../../shared/errors.ts";
 import { rewrittenPathProblem } from "../../shared/request-path.ts";
 
 const environmentSchema = z.object({
@@ -44,6 +44,20 @@ function refuse(outgoing: ServerResponse, error: GemrelayError): void {
 }
 
 /**
+ * @hono/node-server's own wordings of a malformed request target or Host header; any other
+ * RequestError wraps an exception, whose text never reaches a client.
+ */
+const requestProblems: ReadonlySet<string> = new Set([
+  "Backslash in request path",
+  "Invalid host header",
+  "Invalid URL",
+  "Invalid absolute URL",
+  "Missing host header",
+  "Unsupported scheme",
+  "Absolute URL for :path is not allowed in HTTP/2",
+]);
+
+/**
  * Serves `fetch` on `hostname:port`. The raw request target is checked before @hono/node-server
  * builds the request URL, because the URL parser resolves `..` and `%2e%2e` segments and reads
  * `\` as `/`: `/v1beta/models/../../admin` would otherwise reach the admin routes. The app checks
@@ -54,7 +68,7 @@ export async function listen(fetch: (request: Request) => Promise<Response>, opt
     hostname: options.hostname,
     // A target or Host header no URL can be built from: say so in Gemini's shape, not an empty 400.
     errorHandler: (error) =>
-      geminiErrorResponse(error instanceof RequestError ? new BadRequestError(`Malformed request: ${error.message}.`) : new GemrelayError("Internal error in gemrelay.", 500)),
+      geminiErrorResponse(error instanceof RequestError ? new BadRequestError(`Malformed request${requestProblems.has(error.message) ? `: ${error.message}` : ""}.`) : new InternalError()),
   });
   const { timeouts } = options;
   const server = createServer(

@@ -4,7 +4,7 @@
  * so an OpenAI client always sees the shape its SDK parses, whatever went wrong.
  */
 import type { z } from "zod";
-import { BadRequestError, GemrelayError, UpstreamResponseError } from "../errors.ts";
+import { BadRequestError, GemrelayError, UpstreamResponseError, errorHeaders } from "../errors.ts";
 import { parseGoogleError, parseRetryDelay, type GoogleError } from "../gemini/classify.ts";
 
 /** The body OpenAI sends with an error status, and in-band in a stream. */
@@ -57,7 +57,7 @@ function retrySeconds(details: readonly Record<string, unknown>[] | undefined): 
 
 /** The OpenAI error object and response headers for any error gemrelay raises or passes on. */
 export function openAiError(error: GemrelayError): { status: number; body: OpenAiErrorObject; headers: Headers } {
-  const headers = new Headers({ "content-type": "application/json" });
+  const headers = errorHeaders(error, "application/json");
   if (error instanceof OpenAiRequestError) {
     return { status: 400, body: { message: error.message, type: "invalid_request_error", param: error.param, code: error.code }, headers };
   }
@@ -80,12 +80,6 @@ export function openAiError(error: GemrelayError): { status: number; body: OpenA
 export function openAiErrorResponse(error: GemrelayError): Response {
   const { status, body, headers } = openAiError(error);
   return new Response(JSON.stringify({ error: body }), { status, headers });
-}
-
-/** Anything thrown while serving an OpenAI request, as a GemrelayError (unknown faults become 500). */
-export function asGemrelayError(error: unknown): GemrelayError {
-  if (error instanceof GemrelayError) return error;
-  return new GemrelayError(`Internal error in gemrelay: ${error instanceof Error ? error.message : String(error)}`, 500);
 }
 
 /** `messages[0].content[1].text` from a zod issue path. */

@@ -9,7 +9,8 @@ import { authenticate } from "../auth.ts";
 import type { Background } from "../routing/pool-view.ts";
 import { handleChat } from "./chat.ts";
 import { handleEmbeddings } from "./embeddings.ts";
-import { asGemrelayError, openAiErrorResponse } from "./errors.ts";
+import { clientError } from "../errors.ts";
+import { openAiErrorResponse } from "./errors.ts";
 import { forwardToGeminiOpenAi } from "./forward.ts";
 import { listModels, retrieveModel } from "./models.ts";
 import { matchOpenAiRoute } from "./paths.ts";
@@ -37,9 +38,7 @@ export function openAiRoutes(context: AppContext, backgroundOf: (c: Context) => 
           return await forwardToGeminiOpenAi(request, url, route.path, identity, context, background);
       }
     } catch (error) {
-      const failure = asGemrelayError(error);
-      if (failure.status === 500) context.log({ level: "error", event: "openai.unhandled", path: url.pathname, message: failure.message });
-      return openAiErrorResponse(failure);
+      return openAiErrorResponse(clientError(error, context.log, { surface: "openai", path: url.pathname }));
     }
   };
 }
