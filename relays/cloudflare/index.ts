@@ -7,6 +7,7 @@ import { createApp } from "../../shared/app.ts";
 import { readWorkerConfig } from "../../shared/config/env.ts";
 import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egress.ts";
 import { GemrelayError, SetupError, geminiErrorResponse } from "../../shared/errors.ts";
+import { rejectedKeyEntries } from "../../shared/keys/validate.ts";
 import { maskSecretsIn } from "../../shared/secrets.ts";
 import { budgetMethods, ledgerCounter, type BudgetCounter, type BudgetMethod } from "../../shared/budget/counter.ts";
 import { BudgetLedger, type DayCount } from "../../shared/budget/ledger.ts";
@@ -96,6 +97,8 @@ function appFor(env: Env): ReturnType<typeof createApp> {
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight))
       : [inProcessEgress(config.upstream)];
   const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter });
+  // Once per isolate: the malformed GEMINI_API_KEYS entries, masked (they are never seeded).
+  for (const entry of rejectedKeyEntries("GEMINI_API_KEYS", config.rejectedPoolKeys)) console.log(JSON.stringify(entry));
   cached = { env, app };
   return app;
 }

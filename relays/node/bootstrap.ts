@@ -5,7 +5,8 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSecret, splitList } from "../../shared/secrets.ts";
+import { parseSubmittedKeys, type ParsedKeys } from "../../shared/keys/validate.ts";
+import { generateSecret } from "../../shared/secrets.ts";
 
 /** Secrets a self-host instance generated for itself. */
 interface GeneratedSecrets {
@@ -41,7 +42,10 @@ export function completeSecrets(env: NodeJS.ProcessEnv, dataDir: string, announc
   return completed;
 }
 
-/** Pool keys from a keys file (one per line, `#` comments), or none when the file is absent. */
-export function readKeysFile(file: string): string[] {
-  return existsSync(file) ? splitList(readFileSync(file, "utf8")) : [];
+/**
+ * Pool keys from a keys file (one per line, `#` comments), checked like every other key source:
+ * the well-formed ones, and the rest refused (masked). None when the file is absent.
+ */
+export function readKeysFile(file: string): ParsedKeys {
+  return parseSubmittedKeys(existsSync(file) ? readFileSync(file, "utf8") : "");
 }

@@ -2,10 +2,11 @@
  * The self-host server: resume worker and in-process egress in one Node process. State in a
  * SQLite file, or on Redis (REDIS_URL) when several instances share one pool.
  */
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
 import { createApp } from "../../shared/app.ts";
 import { readWorkerConfig } from "../../shared/config/env.ts";
+import { rejectedKeyEntries } from "../../shared/keys/validate.ts";
 import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egress.ts";
 import { completeSecrets, readKeysFile } from "./bootstrap.ts";
 import { listen, readHttpTimeouts } from "./http-server.ts";
@@ -36,7 +37,13 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
   // Pool keys sealed at rest when ENCRYPTION_KEY is set (keys stored in clear before are sealed now).
   const store = await openSealedStore(database, config.admin.encryptionKey);
   const keysFile = resolve(env.KEYS_FILE ?? "keys.txt");
-  const configuredKeys = async () => [...config.poolKeys, ...readKeysFile(keysFile)];
+  for (const entry of rejectedKeyEntries("GEMINI_API_KEYS", config.rejectedPoolKeys)) batchedLog(entry);
+  // Read at start and on POST /admin/reload-keys; malformed lines are logged (masked) each time, never added.
+  const configuredKeys = async () => {
+    const file = readKeysFile(keysFile);
+    for (const entry of rejectedKeyEntries(basename(keysFile), file.rejected)) batchedLog(entry);
+    return [...config.poolKeys, ...file.keys];
+  };
   await store.addKeys(await configuredKeys(), Date.now());
 
   const egresses =

@@ -7,6 +7,7 @@ import { readResumePolicy } from "../resume/config.ts";
 import type { ResumePolicy } from "../resume/policy.ts";
 import type { CircuitPolicy } from "../routing/relay-health.ts";
 import { strategyNames, type StrategyName } from "../routing/strategy.ts";
+import { parseSubmittedKeys, type RejectedKey } from "../keys/validate.ts";
 import { splitList } from "../secrets.ts";
 
 import { presentVariables } from "./variables.ts";
@@ -25,7 +26,8 @@ export const environmentSchema = z.object({
   AUTH_KEY: optionalText,
   ADMIN_KEY: optionalText,
   HOME_ACCESS_KEY: optionalText,
-  RELAY_TOKEN: optionalText,
+  // Sent as a header value on every relay hop: a character no header can carry would fail each request.
+  RELAY_TOKEN: optionalText.pipe(z.string().regex(/^[\x21-\x7e]+$/, { message: "RELAY_TOKEN must be printable ASCII without spaces (it is sent as a header value)" }).optional()),
   RELAY_URLS: optionalText,
   GEMINI_UPSTREAM: optionalText.pipe(z.url({ message: "GEMINI_UPSTREAM must be an http(s) URL" }).optional()),
   ROUTING_KEY_STRATEGY: z.enum(strategyNames).default("round-robin"),
@@ -69,8 +71,10 @@ export interface RelayTarget {
 
 /** Runtime configuration of the resume worker, derived once from the environment. */
 export interface WorkerConfig {
-  /** Pool keys given by the environment (seeded into the Store). */
+  /** Pool keys given by the environment (seeded into the Store), each one well-formed (keys/validate.ts). */
   poolKeys: string[];
+  /** GEMINI_API_KEYS entries refused as malformed, masked: logged at start, never used. */
+  rejectedPoolKeys: RejectedKey[];
   /** Client access keys (AUTH_KEY). */
   accessKeys: string[];
   /** Admin credentials (ADMIN_KEY, or HOME_ACCESS_KEY as an alias). */
@@ -112,8 +116,10 @@ export function readWorkerConfig(environment: Record<string, unknown>): WorkerCo
     const weight = Number(/(?:^|&)weight=(\d+(?:\.\d+)?)/.exec(fragment)?.[1] ?? 1);
     return { url: url.replace(/\/+$/, ""), weight };
   });
+  const pool = parseSubmittedKeys(env.GEMINI_API_KEYS ?? "");
   return {
-    poolKeys: splitList(env.GEMINI_API_KEYS),
+    poolKeys: pool.keys,
+    rejectedPoolKeys: pool.rejected,
     accessKeys: splitList(env.AUTH_KEY),
     adminKeys: splitList(env.ADMIN_KEY ?? env.HOME_ACCESS_KEY),
     relayToken: env.RELAY_TOKEN,

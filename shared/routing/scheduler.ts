@@ -8,6 +8,7 @@ import type { AppContext } from "../app.ts";
 import type { Egress } from "../egress/egress.ts";
 import { GemrelayError, SetupError, UpstreamUnavailableError } from "../errors.ts";
 import { classifyFailure, type Classification } from "../gemini/classify.ts";
+import { keyProblem } from "../keys/validate.ts";
 import { maskSecret } from "../secrets.ts";
 import type { PoolSnapshot } from "../store/store.ts";
 import { capacityCheck, keyDisabled, relayFailed } from "../alerts/triggers.ts";
@@ -153,10 +154,22 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
     const egress = pickEgress(context, faultedEgresses, background);
     if (egress === undefined) break;
 
-    const headers = new Headers(plan.headers);
-    headers.set("x-goog-api-key", key);
     const attemptStarted = context.clock();
     const entry = { event: "attempt", requestId: plan.requestId, model: plan.model, key: maskSecret(key), relay: egress.id, attempt };
+    // Every key source is checked before a key enters the Store, but a Store written by an older
+    // version (or a restore) may still hold one no header can carry: disable it and go on.
+    const malformed = plan.clientKey ? null : keyProblem(key);
+    if (malformed !== null) {
+      const reason = `malformed key (${malformed})`;
+      context.pool.disable(key, reason, background);
+      keyDisabled(context, key, reason, plan.model, background);
+      triedKeys.add(key);
+      context.log({ ...entry, status: 0, class: "key-invalid", reason: "malformed" });
+      trace?.attempted({ key, relay: egress.id, status: 0, kind: "key-invalid", reason: "malformed" });
+      continue;
+    }
+    const headers = new Headers(plan.headers);
+    headers.set("x-goog-api-key", key);
     let response: Response;
     try {
       response = await egress.send({ method: plan.method, pathAndQuery: plan.pathAndQuery, headers, body: plan.body, ...(plan.signal ? { signal: plan.signal } : {}) });

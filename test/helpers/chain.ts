@@ -72,7 +72,13 @@ export interface RunningWorker {
  * Starts dist/worker/index.js under workerd with `bindings` as its environment and SQLite Durable
  * Object state. `onOutput` receives what workerd writes (the worker's log lines) instead of the console.
  */
-export async function startWorker(bindings: Record<string, string>, persistRoot = temporaryDirectory("gemrelay-do-"), onOutput?: (text: string) => void): Promise<RunningWorker> {
+export async function startWorker(
+  bindings: Record<string, string>,
+  persistRoot = temporaryDirectory("gemrelay-do-"),
+  onOutput?: (text: string) => void,
+  /** Receives the worker's outbound fetches instead of the network (miniflare's outboundService). */
+  outbound?: (request: Request) => Promise<Response>,
+): Promise<RunningWorker> {
   const scriptPath = path.join(repositoryRoot, "dist/worker/index.js");
   const miniflare = new Miniflare({
     modules: true,
@@ -85,6 +91,7 @@ export async function startWorker(bindings: Record<string, string>, persistRoot 
     host: "127.0.0.1",
     port: 0,
     cf: false,
+    ...(outbound ? { outboundService: outbound } : {}),
     ...(onOutput ? { handleRuntimeStdio: (stdout: Readable, stderr: Readable) => [stdout, stderr].forEach((stream) => stream.on("data", (chunk: Buffer) => onOutput(chunk.toString()))) } : {}),
   });
   const url = (await miniflare.ready).toString().replace(/\/$/, "");
