@@ -7,6 +7,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { parseSubmittedKeys } from "../shared/keys/validate.ts";
 import { splitList } from "../shared/secrets.ts";
 import { type Manifest, ManifestError, type SecretName } from "./manifest.ts";
 
@@ -34,8 +35,20 @@ export function requireSecrets(
   for (const name of needed) {
     const variable = manifest.secrets[name];
     const value = env[variable]?.trim();
-    if (value) values[name] = value;
-    else problems.push({ path: `secrets.${name}`, message: `environment variable ${variable} is not set (${purposes[name]}); export it before deploying` });
+    if (!value) {
+      problems.push({ path: `secrets.${name}`, message: `environment variable ${variable} is not set (${purposes[name]}); export it before deploying` });
+      continue;
+    }
+    values[name] = value;
+    // What the worker would refuse at start (shared/keys/validate.ts, config/env.ts), refused here first.
+    if (name === "GEMINI_API_KEYS") {
+      for (const rejected of parseSubmittedKeys(value).rejected) {
+        problems.push({ path: `secrets.${name}`, message: `entry ${rejected.index + 1} of ${variable} (${rejected.key}) is not a Gemini API key: ${rejected.reason}` });
+      }
+    }
+    if (name === "RELAY_TOKEN" && !/^[\x21-\x7e]+$/.test(value)) {
+      problems.push({ path: `secrets.${name}`, message: `${variable} must be printable ASCII without spaces (it is sent as a header value)` });
+    }
   }
   if (problems.length > 0) throw new ManifestError(source, problems);
   return values;
