@@ -98,7 +98,9 @@ export function parseJsonBody(bytes: Uint8Array, contentType: string | null): Js
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { problem: `is not JSON (${error instanceof Error ? error.message : "syntax error"})` };
+    // Where, not the parser's own text: exception messages never reach a client (it quotes the input).
+    const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
+    return { problem: position === undefined ? "is not JSON (not valid JSON: a syntax error, or it ends too early)" : `is not JSON (not valid JSON at character ${position})` };
   }
   if (nestsDeeperThan(value, maximumJsonDepth)) return { problem: `nests deeper than ${maximumJsonDepth} levels` };
   return { value };
