@@ -5,7 +5,7 @@
  * answers are resumed inside the same stream (session.ts).
  */
 import type { AppContext } from "../app.ts";
-import { GemrelayError } from "../errors.ts";
+import { InternalError, type GemrelayError } from "../errors.ts";
 import type { GenerateContentRequest, GenerateContentResponse } from "../gemini/types.ts";
 import type { Background } from "../routing/pool-view.ts";
 import type { ResumePolicy } from "./policy.ts";
@@ -79,7 +79,7 @@ export async function generate(request: GenerateCall, context: AppContext, backg
       } catch (error) {
         // A bug must still end the stream with a clear signal, never a silent close.
         context.log({ level: "error", event: "resume.failed", requestId: call.requestId, message: error instanceof Error ? error.message : String(error) });
-        event = { kind: "error", error: new GemrelayError("gemrelay failed while streaming the answer.", 500) };
+        event = { kind: "error", error: new InternalError(call.requestId) };
         failed = true;
       }
       observe(event);
