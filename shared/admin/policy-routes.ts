@@ -70,9 +70,15 @@ export function mountPolicyRoutes(app: Hono, context: AppContext, admin: AdminRo
     admin(async (c) => {
       const { keys } = await readJson(c.req.raw, metadataPatch, context.config.maxBodyBytes);
       await applyEnabled(context, keys);
-      const table = { ...(await budgets.metadata.current()) };
-      for (const { id, enabled: _status, ...fields } of keys) if (Object.keys(fields).length > 0) table[id] = { ...table[id], ...fields };
-      return c.json({ policy: await budgets.metadata.set(table) });
+      const edits = keys.map(({ id, enabled: _status, ...fields }) => ({ id, fields })).filter((edit) => Object.keys(edit.fields).length > 0);
+      // Atomic read-modify-write: concurrent patches (other isolates included) all keep their edits.
+      const policy = await budgets.metadata.update((stored) => {
+        if (edits.length === 0) return stored;
+        const table = { ...stored };
+        for (const { id, fields } of edits) table[id] = { ...table[id], ...fields };
+        return table;
+      });
+      return c.json({ policy });
     }),
   );
 
