@@ -4,7 +4,7 @@ import { BadRequestError } from "../errors.ts";
 import { parseJsonBody, readBoundedBody } from "../body.ts";
 
 /** `keys[3]: must be a string` from the first zod issue. */
-function describeIssue(error: z.ZodError, where: string): string {
+export function describeIssue(error: z.ZodError, where: string): string {
   const issue = error.issues[0];
   const path = issue?.path.length ? issue.path.map((part, index) => (typeof part === "number" ? `[${part}]` : `${index > 0 ? "." : ""}${String(part)}`)).join("") : where;
   return `${path}: ${issue?.message ?? "invalid"}`;
