@@ -8,6 +8,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AccessKeyRecord } from "../../shared/store/records.ts";
 import { startRedis, type RedisServer } from "../helpers/redis.ts";
 import { startSelfHost, temporaryDirectory } from "../helpers/process.ts";
 import { resumeWorkerTargets, type Target, type TargetFactory } from "../helpers/targets.ts";
@@ -27,17 +28,6 @@ interface BackupKey {
   statusReason: string | null;
   addedAt: number;
 }
-interface AccessRecord {
-  id: string;
-  hash: string;
-  name: string;
-  hint: string;
-  createdAt: number;
-  expiresAt: number | null;
-  models: string[];
-  requestsPerMinute: number | null;
-  revokedAt: number | null;
-}
 type UsageRow = Record<string, string | number>;
 interface Backup {
   format: string;
@@ -46,7 +36,7 @@ interface Backup {
   platform: string;
   keyMode: string;
   keys: BackupKey[];
-  accessKeys: AccessRecord[];
+  accessKeys: AccessKeyRecord[];
   settings: Record<string, string>;
   usage: UsageRow[];
 }
@@ -57,7 +47,7 @@ function keyEntry(key: string, overrides: Partial<BackupKey> = {}): BackupKey {
 }
 
 /** A valid access key record, as createAccessKey makes one. */
-function accessRecord(overrides: Partial<AccessRecord> = {}): AccessRecord {
+function accessRecord(overrides: Partial<AccessKeyRecord> = {}): AccessKeyRecord {
   const hash = sha256(`sk-gr-${randomBytes(24).toString("base64url")}`);
   return { id: hash.slice(0, 12), hash, name: "restored team", hint: "sk-g…abc", createdAt: 1_700_000_000_000, expiresAt: null, models: [], requestsPerMinute: null, revokedAt: null, ...overrides };
 }
