@@ -165,6 +165,16 @@ describe.each(deployments)("restore checks everything first on %s", (_name, star
     expect(await state()).toEqual(before);
   });
 
+  it("with ?usage=skip neither reads nor restores usage, so refused rows do not block the rest", async () => {
+    const good = await goodBackup();
+    good.usage.push(usageRow({ requests: -1e308, model: "<b>x</b>" }));
+    const before = (await backup()).usage;
+    const answer = await admin("/api/restore?usage=skip", "POST", good);
+    expect(answer.status, await answer.clone().text()).toBe(200);
+    expect(await answer.json()).toMatchObject({ ok: true, keysAdded: 2, accessKeysAdded: 1, usageRows: 0 });
+    expect((await backup()).usage).toEqual(before);
+  });
+
   it("applies a good backup whole: keys with their status, access keys, documents and usage", async () => {
     const good = await goodBackup();
     good.settings["keys.metadata"] = JSON.stringify({ [good.keys[0]!.id]: { note: "restored" } });
