@@ -14,13 +14,25 @@ import type { SettingDocument } from "../policy/setting.ts";
 import { priceTableSchema } from "../usage/prices.ts";
 import { GemrelayError } from "../errors.ts";
 import { manualDisableReason } from "./check.ts";
-import { readJson } from "./input.ts";
+import { describeDocumentError, readJson } from "./input.ts";
 import { keysById } from "./key-views.ts";
 import type { AdminRoute } from "./routes.ts";
 
 /** GET, PUT and DELETE for one document at `path`; PUT bodies up to `limit` bytes. */
 function mountDocument<T>(app: Hono, path: string, document: SettingDocument<T>, schema: z.ZodType<T>, admin: AdminRoute, limit: number): void {
-  app.get(path, admin(async (c) => c.json({ policy: await document.current(), default: document.fallback, edited: (await document.storedText()) !== null })));
+  app.get(
+    path,
+    admin(async (c) => {
+      // A stored document that no longer validates is not in force: `problem` says why, instead of a silent default.
+      const problem = await document.storedProblem();
+      return c.json({
+        policy: await document.current(),
+        default: document.fallback,
+        edited: (await document.storedText()) !== null,
+        problem: problem === null ? null : describeDocumentError(problem),
+      });
+    }),
+  );
   app.put(path, admin(async (c) => c.json({ policy: await document.set(await readJson(c.req.raw, schema, limit)) })));
   app.delete(path, admin(async (c) => c.json({ policy: await document.reset() })));
 }

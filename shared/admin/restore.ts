@@ -5,7 +5,6 @@
  * before anything is written; then one Store call applies it all in one transaction. On any
  * problem nothing changes and the 400 names the field.
  */
-import { z } from "zod";
 import type { AppContext } from "../app.ts";
 import { BadRequestError } from "../errors.ts";
 import { poolKeyId } from "../keys/identity.ts";
@@ -13,7 +12,7 @@ import { keyProblem } from "../keys/validate.ts";
 import { policyDocuments } from "../policy/policies.ts";
 import type { RestoreBatch } from "../store/store.ts";
 import type { Backup, RestoreReport } from "./backup.ts";
-import { describeIssue } from "./input.ts";
+import { describeDocumentError } from "./input.ts";
 
 /** A key of the backup in clear (decrypted, or stored plain), with its place in `keys`. */
 export interface ClearKey {
@@ -95,8 +94,7 @@ function checkedSettings(context: AppContext, backup: Backup): RestoreBatch["set
     try {
       settings[name] = JSON.stringify(document.parseText(text));
     } catch (error) {
-      if (error instanceof z.ZodError) refuse(`settings.${name}`, describeIssue(error, "(document)"));
-      refuse(`settings.${name}`, "is not JSON");
+      refuse(`settings.${name}`, describeDocumentError(error));
     }
   }
   return settings;

@@ -100,6 +100,21 @@ export class SettingDocument<T> {
     this.loading = null;
   }
 
+  /**
+   * Why the stored text is not in force (a SyntaxError or the schema's error), or null when it is
+   * or nothing is stored: such a document is answered with the default instead, so say so.
+   */
+  async storedProblem(): Promise<unknown> {
+    const text = await this.storedText();
+    if (text === null) return null;
+    try {
+      this.parseText(text);
+      return null;
+    } catch (error) {
+      return error;
+    }
+  }
+
   /** The stored text, or null when the default applies (for backups). */
   async storedText(): Promise<string | null> {
     const text = await this.store.getSetting(this.options.name);

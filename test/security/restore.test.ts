@@ -7,6 +7,7 @@
  */
 import { createHash, randomBytes } from "node:crypto";
 import { join } from "node:path";
+import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessKeyRecord } from "../../shared/store/records.ts";
 import { startRedis, type RedisServer } from "../helpers/redis.ts";
@@ -198,5 +199,27 @@ describe.each(deployments)("restore checks everything first on %s", (_name, star
     expect(page).toContain('"/api/access-keys/" + encodeURIComponent(key.id) + "/revoke"');
     expect(page).toContain('"/api/keys/" + encodeURIComponent(key.id) + "/"');
     expect(page).not.toMatch(/"\/api\/[a-z-/]*" \+ key\.id/);
+  });
+});
+
+describe("a stored document that is not in force, on the self-host", () => {
+  it("is reported by GET (problem named) instead of silently serving the default as if edited", async () => {
+    const dataDir = temporaryDirectory();
+    const env = { DATA_DIR: dataDir, KEYS_FILE: join(dataDir, "keys.txt"), ADMIN_KEY: adminKey, AUTH_KEY: accessKey };
+    let child = await startSelfHost(env);
+    await child.stop();
+    // What a restore before this fix, or a newer gemrelay, could have left in the database.
+    const database = new Database(join(dataDir, "gemrelay.sqlite"));
+    database.prepare("INSERT INTO settings (name, value) VALUES (?, ?), (?, ?)").run("policy.models", "{disabled: [gemini-2.5-pro]", "policy.budgets", JSON.stringify({ enabled: "yes" }));
+    database.close();
+    child = await startSelfHost(env);
+    try {
+      const read = async (path: string) => (await (await fetch(`${child.url}${path}`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { edited: boolean; problem: string | null };
+      expect(await read("/api/policy/models")).toMatchObject({ edited: true, problem: "is not JSON" });
+      expect((await read("/api/policy/budgets")).problem).toMatch(/^enabled: /);
+      expect(await read("/api/policy/prices")).toMatchObject({ edited: false, problem: null });
+    } finally {
+      await child.stop();
+    }
   });
 });
