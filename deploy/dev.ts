@@ -16,6 +16,7 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import { ensurePrivateDirectory } from "../relays/node/private-files.ts";
 import { BuildError, buildAll, writeAtomically } from "./build.ts";
 import type { Manifest, RelaySpec } from "./manifest.ts";
 import { formatTable } from "./table.ts";
@@ -232,6 +233,8 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
   const root = options.root ?? repositoryRoot;
   const outDir = path.resolve(root, options.outDir ?? "dist");
   const stateDir = path.resolve(root, options.stateDir ?? ".gemrelay/dev/state");
+  // The Durable Object's SQLite in there holds the pool keys (in clear without ENCRYPTION_KEY).
+  ensurePrivateDirectory(stateDir);
   const env = options.env ?? process.env;
   const log = options.log ?? ((line: string) => console.log(line));
   const basePort = options.port ?? 8787;

@@ -3,10 +3,11 @@
  * No public default secrets (DESIGN.md): missing AUTH_KEY/ADMIN_KEY are generated once, stored
  * with mode 0600 and printed once.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parseSubmittedKeys, type ParsedKeys } from "../../shared/keys/validate.ts";
 import { generateSecret } from "../../shared/secrets.ts";
+import { ensurePrivateDirectory, privateFileMode } from "./private-files.ts";
 
 /** Secrets a self-host instance generated for itself. */
 interface GeneratedSecrets {
@@ -31,9 +32,9 @@ export function completeSecrets(env: NodeJS.ProcessEnv, dataDir: string, announc
     created.push(name);
   }
   if (created.length > 0) {
-    mkdirSync(dataDir, { recursive: true });
-    writeFileSync(file, JSON.stringify(stored, null, 2) + "\n", { mode: 0o600 });
-    chmodSync(file, 0o600);
+    ensurePrivateDirectory(dataDir);
+    writeFileSync(file, JSON.stringify(stored, null, 2) + "\n", { mode: privateFileMode });
+    chmodSync(file, privateFileMode);
     const lines = created.map((name) => `  ${name}=${stored[name]}`).join("\n");
     announce(`Generated secrets (shown once, stored in ${file} with mode 0600):\n${lines}`);
   }

@@ -196,3 +196,63 @@ for _, member in ipairs(entries) do
 end
 redis.call('ZREMRANGEBYRANK', p .. ':log', 0, -keep - 1)
 return 1`;
+
+/** Compare-and-set of one setting; ARGV: prefix, name, hasExpected ('0': must be absent), expected, value; returns 1 when written. */
+export const compareAndSetSettingScript = `
+local p, name, hasExpected, expected = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local current = redis.call('HGET', p .. ':settings', name)
+if hasExpected == '0' then
+  if current then return 0 end
+elseif current ~= expected then return 0 end
+redis.call('HSET', p .. ':settings', name, ARGV[5])
+return 1`;
+
+/**
+ * A whole restore in one script (so no other instance sees half of it); ARGV: prefix, at, then
+ * counted groups: key count and (key, status, reason, hasReason)…, access key count and (id, hash,
+ * json, revokedAt)…, setting count and (name, value)…, then (usage member, its seven counters)… to
+ * the end. The batch is validated before, so no command here fails on its arguments. Returns the
+ * added keys and how many access keys were added.
+ */
+export const restoreScript = `
+local p, at = ARGV[1], ARGV[2]
+local i = 3
+local added = {}
+local keyCount = tonumber(ARGV[i]); i = i + 1
+for _ = 1, keyCount do
+  local key, status, reason, hasReason = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  i = i + 4
+  if not redis.call('ZSCORE', p .. ':keys', key) then
+    local seq = redis.call('INCR', p .. ':keys:seq')
+    redis.call('ZADD', p .. ':keys', seq, key)
+    redis.call('DEL', p .. ':key:' .. key)
+    redis.call('HSET', p .. ':key:' .. key, 'status', status, 'addedAt', at, 'requests', 0, 'failures', 0)
+    if hasReason == '1' then redis.call('HSET', p .. ':key:' .. key, 'statusReason', reason) end
+    added[#added + 1] = key
+  end
+end
+local accessAdded = 0
+local accessCount = tonumber(ARGV[i]); i = i + 1
+for _ = 1, accessCount do
+  local id, hash, json, revokedAt = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  i = i + 4
+  if redis.call('HEXISTS', p .. ':access', id) == 0 and redis.call('HEXISTS', p .. ':access:hash', hash) == 0 then
+    redis.call('HSET', p .. ':access', id, json)
+    redis.call('HSET', p .. ':access:hash', hash, id)
+    if revokedAt ~= '' then redis.call('HSET', p .. ':access:revoked', id, revokedAt) end
+    accessAdded = accessAdded + 1
+  end
+end
+local settingCount = tonumber(ARGV[i]); i = i + 1
+for _ = 1, settingCount do
+  redis.call('HSET', p .. ':settings', ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+local counters = { 'requests', 'errors', 'promptTokens', 'cachedTokens', 'completionTokens', 'thoughtTokens', 'resumes' }
+while i <= #ARGV do
+  local member = ARGV[i]
+  redis.call('ZADD', p .. ':usage', 0, member)
+  for c = 1, 7 do redis.call('HINCRBY', p .. ':usage:' .. member, counters[c], ARGV[i + c]) end
+  i = i + 8
+end
+return { added, accessAdded }`;

@@ -8,7 +8,7 @@
 import type { Redis } from "ioredis";
 import { totalOutcomes } from "../../shared/store/outcomes.ts";
 import { emptyUsage, type AccessKeyRecord, type LoggedRequest, type RequestLogEntry, type UsageBatch, type UsageRetention, type UsageRow } from "../../shared/store/records.ts";
-import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "../../shared/store/store.ts";
+import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "../../shared/store/store.ts";
 import * as scripts from "./redis-scripts.ts";
 
 /** Counter fields of a daily usage row, in the order of {@link UsageRow}. */
@@ -118,6 +118,25 @@ export class RedisStore implements Store {
 
   async setSettingIfAbsent(name: string, value: string): Promise<string> {
     return (await this.run(scripts.settingIfAbsentScript, name, value)) as string;
+  }
+
+  async compareAndSetSetting(name: string, expected: string | null, value: string): Promise<boolean> {
+    return (await this.run(scripts.compareAndSetSettingScript, name, expected === null ? "0" : "1", expected ?? "", value)) === 1;
+  }
+
+  async restore(batch: RestoreBatch): Promise<RestoreOutcome> {
+    const args: (string | number)[] = [batch.at, batch.keys.length];
+    for (const entry of batch.keys) args.push(entry.key, entry.status, entry.statusReason ?? "", entry.statusReason === null ? "0" : "1");
+    args.push(batch.accessKeys.length);
+    for (const { revokedAt, ...rest } of batch.accessKeys) args.push(rest.id, rest.hash, JSON.stringify(rest), revokedAt ?? "");
+    const settings = Object.entries(batch.settings);
+    args.push(settings.length);
+    for (const [name, value] of settings) args.push(name, value);
+    for (const delta of batch.usage) {
+      args.push([delta.day, delta.accessKey, delta.poolKey, delta.model].join("\0"), ...usageCounters.map((counter) => delta[counter] ?? 0));
+    }
+    const [keysAdded, accessKeysAdded] = (await this.run(scripts.restoreScript, ...args)) as [string[], number];
+    return { keysAdded, accessKeysAdded };
   }
 
   async addAccessKey(record: AccessKeyRecord): Promise<boolean> {

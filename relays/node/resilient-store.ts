@@ -6,7 +6,7 @@
  */
 import { GemrelayError } from "../../shared/errors.ts";
 import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "../../shared/store/records.ts";
-import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "../../shared/store/store.ts";
+import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "../../shared/store/store.ts";
 
 /** Options of a {@link ResilientStore}. */
 export interface ResilientStoreOptions {
@@ -210,6 +210,17 @@ export class ResilientStore implements Store {
 
   setSettingIfAbsent(name: string, value: string): Promise<string> {
     return this.strict(() => this.inner.setSettingIfAbsent(name, value));
+  }
+
+  async compareAndSetSetting(name: string, expected: string | null, value: string): Promise<boolean> {
+    // Never queued: a compare-and-set replayed later would compare against a value long gone.
+    const stored = await this.strict(() => this.inner.compareAndSetSetting(name, expected, value));
+    if (stored) this.cache.set(`setting:${name}`, value);
+    return stored;
+  }
+
+  restore(batch: RestoreBatch): Promise<RestoreOutcome> {
+    return this.strict(() => this.inner.restore(batch));
   }
 
   addAccessKey(record: AccessKeyRecord): Promise<boolean> {

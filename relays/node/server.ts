@@ -12,6 +12,7 @@ import { completeSecrets, readKeysFile } from "./bootstrap.ts";
 import { listen, readHttpTimeouts } from "./http-server.ts";
 import { openSealedStore } from "../../shared/store/sealed.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
+import { ensurePrivateDirectory, looserThanPrivate } from "./private-files.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { publicFetch } from "./public-fetch.ts";
 import { batchedLog } from "./log.ts";
@@ -25,18 +26,21 @@ export interface RunningServer {
 /** Starts the server from an environment (PORT, DATA_DIR, GEMINI_API_KEYS, AUTH_KEY, …). */
 export async function startServer(env: NodeJS.ProcessEnv, print: (message: string) => void = console.log): Promise<RunningServer> {
   const dataDir = resolve(env.DATA_DIR ?? "data");
+  ensurePrivateDirectory(dataDir);
   const config = readWorkerConfig(completeSecrets(env, dataDir, print));
   if (config.relays.length > 0 && !config.relayToken) throw new Error("RELAY_URLS is set but RELAY_TOKEN is not: set the relay hop secret.");
   const redisUrl = env.REDIS_URL?.trim();
   // Loaded only when asked for: ioredis otherwise costs every self-host ~9 MB of memory at start.
   const redisModule = redisUrl ? await import("./redis-cluster.ts") : null;
   const redis = redisUrl && redisModule ? await redisModule.openRedisState(redisUrl, { prefix: env.REDIS_PREFIX?.trim() || "gemrelay" }) : null;
-  const { store: database, close: closeStore } = redis
-    ? { store: redis.store, close: () => void redis.close() }
-    : openSqliteStore(join(dataDir, "gemrelay.sqlite"));
+  const databaseFile = join(dataDir, "gemrelay.sqlite");
+  const { store: database, close: closeStore } = redis ? { store: redis.store, close: () => void redis.close() } : openSqliteStore(databaseFile);
   // Pool keys sealed at rest when ENCRYPTION_KEY is set (keys stored in clear before are sealed now).
   const store = await openSealedStore(database, config.admin.encryptionKey);
   const keysFile = resolve(env.KEYS_FILE ?? "keys.txt");
+  // What may hold pool keys or secrets in clear: reported when open to other users, never changed.
+  const exposed = [dataDir, join(dataDir, "secrets.json"), keysFile, ...(redis ? [] : ["", "-wal", "-shm"].map((suffix) => databaseFile + suffix))];
+  for (const warning of looserThanPrivate(exposed)) print(`Warning: ${warning}`);
   for (const entry of rejectedKeyEntries("GEMINI_API_KEYS", config.rejectedPoolKeys)) batchedLog(entry);
   // Read at start and on POST /admin/reload-keys; malformed lines are logged (masked) each time, never added.
   const configuredKeys = async () => {

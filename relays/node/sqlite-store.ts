@@ -2,10 +2,10 @@
  * Self-host state: the shared SQL driver over a better-sqlite3 file under DATA_DIR.
  */
 
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { SqlStore, type SqlExecutor, type SqlValue } from "../../shared/store/sql.ts";
+import { ensurePrivateDirectory, ensurePrivateFile } from "./private-files.ts";
 
 /** An open SQLite-backed store and the way to release its file. */
 export interface SqliteStoreHandle {
@@ -15,12 +15,16 @@ export interface SqliteStoreHandle {
 }
 
 /**
- * Opens (creating when missing, with its parent directory) the SQLite file at `file` in WAL mode,
+ * Opens (creating when missing, with its parent directory: 0600 and 0700, see private-files.ts;
+ * SQLite gives `-wal` and `-shm` the database's mode) the SQLite file at `file` in WAL mode,
  * so that readers never block the writer, with a busy timeout in case a second process (an
  * admin CLI) holds the lock for a moment.
  */
 export function openSqliteStore(file: string): SqliteStoreHandle {
-  if (file !== ":memory:") mkdirSync(dirname(file), { recursive: true });
+  if (file !== ":memory:") {
+    ensurePrivateDirectory(dirname(file));
+    ensurePrivateFile(file);
+  }
   const db = new Database(file);
   try {
     db.pragma("journal_mode = WAL");

@@ -5,7 +5,7 @@
 import type { Hono } from "hono";
 import { z } from "zod";
 import type { AppContext } from "../app.ts";
-import { backupSchema, createBackup, keyModes, restoreBackup } from "./backup.ts";
+import { backupSchema, createBackup, keyModes, restoreBackup, type Backup } from "./backup.ts";
 import { readJson, readQuery } from "./input.ts";
 import type { AdminRoute } from "./routes.ts";
 import { policyDocuments } from "../policy/policies.ts";
@@ -31,7 +31,9 @@ export function mountBackupRoutes(app: Hono, context: AppContext, admin: AdminRo
     "/api/restore",
     admin(async (c) => {
       const { usage } = readQuery(new URL(c.req.url), restoreQuery);
-      const backup = await readJson(c.req.raw, backupSchema, context.config.maxBodyBytes);
+      // Skipped usage is not read either, so a backup whose usage rows are refused still restores the rest.
+      const schema = usage === "restore" ? backupSchema : backupSchema.extend({ usage: z.unknown().transform((): Backup["usage"] => []) });
+      const backup: Backup = await readJson(c.req.raw, schema, context.config.maxBodyBytes);
       const report = await restoreBackup(context, backup, c.req.header(passphraseHeader), usage === "restore");
       // Every isolate copy may be stale now: re-read pool, access keys and documents.
       await context.pool.invalidate();

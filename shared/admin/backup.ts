@@ -7,11 +7,13 @@
 import { z } from "zod";
 import type { AppContext } from "../app.ts";
 import { BadRequestError } from "../errors.ts";
-import { poolKeyId } from "../keys/identity.ts";
+import { newAccessKeySchema } from "../access/access-keys.ts";
+import { isPoolKeyId, poolKeyId } from "../keys/identity.ts";
 import { KeySealer } from "../keys/sealing.ts";
 import { policySettingNames } from "../policy/policies.ts";
 import { maskSecret } from "../secrets.ts";
 import { utcDay } from "../store/records.ts";
+import { applyRestore } from "./restore.ts";
 
 /** Format name and version of the document. */
 export const backupFormat = "gemrelay-backup";
@@ -21,41 +23,52 @@ export const backupVersion = 1;
 export const keyModes = ["encrypted", "masked", "plain"] as const;
 export type KeyMode = (typeof keyModes)[number];
 
-const backupKeySchema = z.object({
-  id: z.string(),
-  masked: z.string(),
+/** Epoch milliseconds, as every timestamp gemrelay stores. */
+const instant = z.number({ message: "must be a number" }).int({ message: "must be a whole number of milliseconds" }).min(0, { message: "must be 0 or more" }).max(Number.MAX_SAFE_INTEGER);
+/** One line of readable text: what a stored label may hold (no control characters, bounded). */
+const label = (max: number) => z.string().max(max, { message: `must have at most ${max} characters` }).regex(/^[^\p{Cc}]*$/u, { message: "must not contain control characters" });
+
+// Restored values meet the rules of the API that writes them; restore.ts checks what spans fields.
+const backupKeySchema = z.strictObject({
+  id: z.string().refine(isPoolKeyId, { message: "must be a pool key id (16 hex digits)" }),
+  masked: label(64),
   /** Clear key (`plain`), `enc1.…` (`encrypted`), absent (`masked`). */
-  key: z.string().optional(),
+  key: z.string().max(4_096).optional(),
   status: z.enum(["active", "disabled"]),
-  statusReason: z.string().nullable(),
-  addedAt: z.number(),
+  statusReason: label(500).nullable(),
+  addedAt: instant,
 });
 
-const accessKeySchema = z.object({
-  id: z.string(),
-  hash: z.string(),
-  name: z.string(),
-  hint: z.string(),
-  createdAt: z.number(),
-  expiresAt: z.number().nullable(),
-  models: z.array(z.string()),
-  requestsPerMinute: z.number().nullable(),
-  revokedAt: z.number().nullable(),
+const accessKeySchema = z.strictObject({
+  /** Checked against `hash` by restore.ts: the id is the hash's first 12 digits, as the API makes it. */
+  id: z.string().regex(/^[0-9a-f]{12}$/, { message: "must be an access key id (12 hex digits)" }),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, { message: "must be a SHA-256 in hex" }),
+  name: newAccessKeySchema.shape.name,
+  hint: label(40),
+  createdAt: instant,
+  expiresAt: z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.null()], { message: "must be epoch milliseconds or null" }),
+  models: newAccessKeySchema.shape.models.unwrap(),
+  requestsPerMinute: newAccessKeySchema.shape.requestsPerMinute.unwrap(),
+  revokedAt: instant.nullable(),
 });
 
-const usageRowSchema = z.object({
-  day: z.string(),
-  accessKey: z.string(),
-  poolKey: z.string(),
-  model: z.string(),
-  requests: z.number(),
-  errors: z.number(),
-  promptTokens: z.number(),
+/** A usage counter: what the recorder writes, a whole number of 0 or more. */
+const counter = z.number({ message: "must be a number" }).int({ message: "must be a whole number" }).min(0, { message: "must be 0 or more" }).max(Number.MAX_SAFE_INTEGER);
+
+const usageRowSchema = z.strictObject({
+  day: z.iso.date({ message: "must be a day (YYYY-MM-DD)" }),
+  /** `env`, `pass-through`, an access key id, or empty (no client identified). */
+  accessKey: z.string().regex(/^[a-z0-9-]{0,64}$/, { message: "must be an access key id, env or pass-through" }),
+  poolKey: z.string().refine((value) => value === "" || isPoolKeyId(value), { message: "must be a pool key id or empty" }),
+  model: z.string().regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._-]{0,127})$/, { message: "must be a model id" }),
+  requests: counter,
+  errors: counter,
+  promptTokens: counter,
   /** Absent from backups taken before usage recorded cached tokens: read as 0. */
-  cachedTokens: z.number().default(0),
-  completionTokens: z.number(),
-  thoughtTokens: z.number(),
-  resumes: z.number(),
+  cachedTokens: counter.default(0),
+  completionTokens: counter,
+  thoughtTokens: counter,
+  resumes: counter,
 });
 
 /** The backup document, as validated on restore. */
@@ -127,27 +140,18 @@ export interface RestoreReport {
 /**
  * Merges `backup` into the Store: adds missing keys (with their status) and access keys, replaces
  * the policy documents, adds usage rows (restoring the same backup twice counts its usage twice).
+ * Everything is checked first and written in one transaction (restore.ts): all of it or nothing.
  */
 export async function restoreBackup(context: AppContext, backup: Backup, passphrase?: string, includeUsage = true): Promise<RestoreReport> {
   const sealer = backup.keyMode === "encrypted" ? await sealerFor(passphrase) : null;
-  const restorable = backup.keys.filter((entry) => entry.key !== undefined);
   const clear = await Promise.all(
-    restorable.map(async (entry) => {
+    backup.keys.flatMap((entry, index) => (entry.key === undefined ? [] : [{ index, stored: entry.key }])).map(async ({ index, stored }) => {
       try {
-        return { ...entry, key: sealer ? await sealer.open(entry.key ?? "") : (entry.key ?? "") };
+        return { index, key: sealer ? await sealer.open(stored) : stored };
       } catch {
-        throw new BadRequestError(`keys[${backup.keys.indexOf(entry)}]: cannot decrypt; check x-backup-passphrase.`);
+        throw new BadRequestError(`keys[${index}]: cannot decrypt; check x-backup-passphrase.`);
       }
     }),
   );
-  const now = context.clock();
-  const added = await context.store.addKeys(clear.map((entry) => entry.key), now);
-  const disabled = clear.filter((entry) => entry.status === "disabled" && added.includes(entry.key));
-  for (const entry of disabled) await context.store.setKeyStatus(entry.key, "disabled", entry.statusReason);
-  let accessKeysAdded = 0;
-  for (const record of backup.accessKeys) if (await context.store.addAccessKey(record)) accessKeysAdded += 1;
-  const settings = Object.keys(backup.settings).filter((name) => backedUpSettings.includes(name));
-  for (const name of settings) await context.store.setSetting(name, backup.settings[name] ?? "");
-  if (includeUsage && backup.usage.length > 0) await context.store.recordUsage({ daily: backup.usage, requests: [] });
-  return { keysAdded: added.length, keysSkipped: backup.keys.length - added.length, accessKeysAdded, settings, usageRows: includeUsage ? backup.usage.length : 0 };
+  return applyRestore(context, backup, clear, includeUsage);
 }

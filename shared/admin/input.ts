@@ -1,13 +1,18 @@
 /** Admin API input: JSON bodies and query strings validated with zod, errors naming the field. */
-import type { z } from "zod";
+import { z } from "zod";
 import { BadRequestError } from "../errors.ts";
 import { parseJsonBody, readBoundedBody } from "../body.ts";
 
 /** `keys[3]: must be a string` from the first zod issue. */
-function describeIssue(error: z.ZodError, where: string): string {
+export function describeIssue(error: z.ZodError, where: string): string {
   const issue = error.issues[0];
   const path = issue?.path.length ? issue.path.map((part, index) => (typeof part === "number" ? `[${part}]` : `${index > 0 ? "." : ""}${String(part)}`)).join("") : where;
   return `${path}: ${issue?.message ?? "invalid"}`;
+}
+
+/** What is wrong with a stored or restored JSON document: `field: message`, or that it is not JSON. */
+export function describeDocumentError(error: unknown): string {
+  return error instanceof z.ZodError ? describeIssue(error, "(document)") : "is not JSON";
 }
 
 /**

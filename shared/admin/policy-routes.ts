@@ -14,13 +14,25 @@ import type { SettingDocument } from "../policy/setting.ts";
 import { priceTableSchema } from "../usage/prices.ts";
 import { GemrelayError } from "../errors.ts";
 import { manualDisableReason } from "./check.ts";
-import { readJson } from "./input.ts";
+import { describeDocumentError, readJson } from "./input.ts";
 import { keysById } from "./key-views.ts";
 import type { AdminRoute } from "./routes.ts";
 
 /** GET, PUT and DELETE for one document at `path`; PUT bodies up to `limit` bytes. */
 function mountDocument<T>(app: Hono, path: string, document: SettingDocument<T>, schema: z.ZodType<T>, admin: AdminRoute, limit: number): void {
-  app.get(path, admin(async (c) => c.json({ policy: await document.current(), default: document.fallback, edited: (await document.storedText()) !== null })));
+  app.get(
+    path,
+    admin(async (c) => {
+      // A stored document that no longer validates is not in force: `problem` says why, instead of a silent default.
+      const problem = await document.storedProblem();
+      return c.json({
+        policy: await document.current(),
+        default: document.fallback,
+        edited: (await document.storedText()) !== null,
+        problem: problem === null ? null : describeDocumentError(problem),
+      });
+    }),
+  );
   app.put(path, admin(async (c) => c.json({ policy: await document.set(await readJson(c.req.raw, schema, limit)) })));
   app.delete(path, admin(async (c) => c.json({ policy: await document.reset() })));
 }
@@ -70,9 +82,15 @@ export function mountPolicyRoutes(app: Hono, context: AppContext, admin: AdminRo
     admin(async (c) => {
       const { keys } = await readJson(c.req.raw, metadataPatch, context.config.maxBodyBytes);
       await applyEnabled(context, keys);
-      const table = { ...(await budgets.metadata.current()) };
-      for (const { id, enabled: _status, ...fields } of keys) if (Object.keys(fields).length > 0) table[id] = { ...table[id], ...fields };
-      return c.json({ policy: await budgets.metadata.set(table) });
+      const edits = keys.map(({ id, enabled: _status, ...fields }) => ({ id, fields })).filter((edit) => Object.keys(edit.fields).length > 0);
+      // Atomic read-modify-write: concurrent patches (other isolates included) all keep their edits.
+      const policy = await budgets.metadata.update((stored) => {
+        if (edits.length === 0) return stored;
+        const table = { ...stored };
+        for (const { id, fields } of edits) table[id] = { ...table[id], ...fields };
+        return table;
+      });
+      return c.json({ policy });
     }),
   );
 

@@ -125,10 +125,17 @@ export class Budgets {
   async learn(key: string, model: string, reported: ReportedLimits): Promise<void> {
     const [metadata, learned, id] = await Promise.all([this.metadata.current(), this.learned.current(), poolKeyId(key)]);
     const unit = unitOf(id, metadata);
-    const known = learned[unit]?.[model] ?? {};
-    if (Object.entries(reported).every(([field, value]) => known[field as keyof BudgetLimits] === value)) return;
-    const merged = { ...known, ...reported };
-    await this.learned.set({ ...learned, [unit]: { ...learned[unit], [model]: merged } });
+    const knows = (table: LearnedLimits) => Object.entries(reported).every(([field, value]) => table[unit]?.[model]?.[field as keyof BudgetLimits] === value);
+    // This isolate's copy answers the common case (nothing new) without a Store round trip.
+    if (knows(learned)) return;
+    let merged: BudgetLimits | null = null;
+    // Atomic against other isolates learning other limits at the same moment.
+    await this.learned.update((stored) => {
+      if (knows(stored)) return stored;
+      merged = { ...stored[unit]?.[model], ...reported };
+      return { ...stored, [unit]: { ...stored[unit], [model]: merged } };
+    });
+    if (merged === null) return;
     this.log({ level: "info", event: "budget.learned", unit: unit.startsWith("key:") ? `key ${id}` : unit, model, limits: merged });
   }
 

@@ -6,7 +6,7 @@
 
 import { totalOutcomes } from "./outcomes.ts";
 import { addUsage, type AccessKeyRecord, type LoggedRequest, type UsageBatch, type UsageRetention, type UsageRow } from "./records.ts";
-import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "./store.ts";
+import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "./store.ts";
 
 /** A pool key plus what the driver tracks but does not expose. */
 interface KeyRecord extends PoolKey {
@@ -32,6 +32,11 @@ export class MemoryStore implements Store {
   }
 
   async addKeys(keys: readonly string[], at: number): Promise<string[]> {
+    return this.insertKeys(keys, at);
+  }
+
+  /** Synchronous, so a restore applies without another call running in between. */
+  private insertKeys(keys: readonly string[], at: number): string[] {
     const added: string[] = [];
     for (const key of keys) {
       if (this.keys.has(key)) continue;
@@ -61,6 +66,10 @@ export class MemoryStore implements Store {
   }
 
   async setKeyStatus(key: string, status: KeyStatus, reason: string | null): Promise<boolean> {
+    return this.changeStatus(key, status, reason);
+  }
+
+  private changeStatus(key: string, status: KeyStatus, reason: string | null): boolean {
     const record = this.keys.get(key);
     if (!record) return false;
     record.status = status;
@@ -70,7 +79,7 @@ export class MemoryStore implements Store {
 
   async setKeysStatus(keys: readonly string[], status: KeyStatus, reason: string | null): Promise<string[]> {
     const changed: string[] = [];
-    for (const key of new Set(keys)) if (await this.setKeyStatus(key, status, reason)) changed.push(key);
+    for (const key of new Set(keys)) if (this.changeStatus(key, status, reason)) changed.push(key);
     return changed;
   }
 
@@ -147,7 +156,29 @@ export class MemoryStore implements Store {
     return this.settings.get(name) ?? value;
   }
 
+  async compareAndSetSetting(name: string, expected: string | null, value: string): Promise<boolean> {
+    if ((this.settings.get(name) ?? null) !== expected) return false;
+    this.settings.set(name, value);
+    return true;
+  }
+
+  async restore(batch: RestoreBatch): Promise<RestoreOutcome> {
+    // Every step is synchronous: nothing else runs in between, and nothing here can fail halfway.
+    const keysAdded = this.insertKeys(batch.keys.map((entry) => entry.key), batch.at);
+    const added = new Set(keysAdded);
+    for (const entry of batch.keys) if (added.has(entry.key) && entry.status !== "active") this.changeStatus(entry.key, entry.status, entry.statusReason);
+    let accessKeysAdded = 0;
+    for (const record of batch.accessKeys) if (this.insertAccessKey(record)) accessKeysAdded += 1;
+    for (const [name, value] of Object.entries(batch.settings)) this.settings.set(name, value);
+    this.insertUsage({ daily: batch.usage, requests: [] });
+    return { keysAdded, accessKeysAdded };
+  }
+
   async addAccessKey(record: AccessKeyRecord): Promise<boolean> {
+    return this.insertAccessKey(record);
+  }
+
+  private insertAccessKey(record: AccessKeyRecord): boolean {
     if (this.accessKeys.has(record.id) || [...this.accessKeys.values()].some((existing) => existing.hash === record.hash)) return false;
     this.accessKeys.set(record.id, { ...record, models: [...record.models] });
     return true;
@@ -167,6 +198,10 @@ export class MemoryStore implements Store {
   }
 
   async recordUsage(batch: UsageBatch): Promise<void> {
+    this.insertUsage(batch);
+  }
+
+  private insertUsage(batch: UsageBatch): void {
     for (const delta of batch.daily) {
       const id = [delta.day, delta.accessKey, delta.poolKey, delta.model].join("\0");
       const row = this.usage.get(id);

@@ -23,6 +23,8 @@ export const storeMethods: readonly StoreMethod[] = [
   "getSetting",
   "setSetting",
   "setSettingIfAbsent",
+  "compareAndSetSetting",
+  "restore",
   "addAccessKey",
   "listAccessKeys",
   "revokeAccessKey",

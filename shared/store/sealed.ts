@@ -9,7 +9,7 @@
  */
 import { isSealed, KeySealer } from "../keys/sealing.ts";
 import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
-import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "./store.ts";
+import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "./store.ts";
 
 /** Status reason of a stored key this instance cannot open. */
 export const unreadableReason = "sealed with another ENCRYPTION_KEY (or none is set)";
@@ -97,6 +97,16 @@ export class SealedStore implements Store {
 
   setSettingIfAbsent(name: string, value: string): Promise<string> {
     return this.inner.setSettingIfAbsent(name, value);
+  }
+
+  compareAndSetSetting(name: string, expected: string | null, value: string): Promise<boolean> {
+    return this.inner.compareAndSetSetting(name, expected, value);
+  }
+
+  async restore(batch: RestoreBatch): Promise<RestoreOutcome> {
+    const keys = await Promise.all(batch.keys.map(async (entry) => ({ ...entry, key: await this.seal(entry.key) })));
+    const outcome = await this.inner.restore({ ...batch, keys });
+    return { ...outcome, keysAdded: await this.openAll(outcome.keysAdded) };
   }
 
   addAccessKey(record: AccessKeyRecord): Promise<boolean> {

@@ -18,7 +18,7 @@ import {
   selectUsage,
 } from "./sql-records.ts";
 import { integer, optionalInteger, optionalText, text, type SqlExecutor } from "./sql-values.ts";
-import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, Store } from "./store.ts";
+import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "./store.ts";
 
 export type { SqlExecutor, SqlValue } from "./sql-values.ts";
 
@@ -44,21 +44,7 @@ export class SqlStore implements Store {
   }
 
   async addKeys(keys: readonly string[], at: number): Promise<string[]> {
-    const unique = [...new Set(keys)];
-    return this.atomically(() => {
-      const added: string[] = [];
-      for (const key of unique) {
-        // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint (upsert docs).
-        const rows = this.sql.all(
-          `INSERT INTO pool_keys (key, position, status, added_at)
-           SELECT ?, coalesce(max(position), 0) + 1, 'active', ? FROM pool_keys WHERE true
-           ON CONFLICT (key) DO NOTHING RETURNING key`,
-          [key, at],
-        );
-        if (rows.length > 0) added.push(key);
-      }
-      return added;
-    });
+    return this.atomically(() => this.insertKeys(keys, at));
   }
 
   async removeKeys(keys: readonly string[]): Promise<string[]> {
@@ -177,6 +163,34 @@ export class SqlStore implements Store {
     );
   }
 
+  async compareAndSetSetting(name: string, expected: string | null, value: string): Promise<boolean> {
+    // One statement each way, so the comparison and the write cannot be separated.
+    const rows =
+      expected === null
+        ? this.sql.all("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING RETURNING name", [name, value])
+        : this.sql.all("UPDATE settings SET value = ? WHERE name = ? AND value = ? RETURNING name", [value, name, expected]);
+    return rows.length > 0;
+  }
+
+  async restore(batch: RestoreBatch): Promise<RestoreOutcome> {
+    return this.atomically(() => {
+      const keysAdded = this.insertKeys(batch.keys.map((entry) => entry.key), batch.at);
+      const added = new Set(keysAdded);
+      for (const entry of batch.keys) {
+        if (added.has(entry.key) && entry.status !== "active") {
+          this.sql.run("UPDATE pool_keys SET status = ?, status_reason = ? WHERE key = ?", [entry.status, entry.statusReason, entry.key]);
+        }
+      }
+      let accessKeysAdded = 0;
+      for (const record of batch.accessKeys) if (insertAccessKey(this.sql, record)) accessKeysAdded += 1;
+      for (const [name, value] of Object.entries(batch.settings)) {
+        this.sql.run("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value", [name, value]);
+      }
+      insertUsage(this.sql, { daily: batch.usage, requests: [] });
+      return { keysAdded, accessKeysAdded };
+    });
+  }
+
   async setSettingIfAbsent(name: string, value: string): Promise<string> {
     this.sql.run("INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING", [name, value]);
     return this.readSetting(name) ?? value;
@@ -227,6 +241,22 @@ export class SqlStore implements Store {
         [schemaVersionSetting, String(schemaVersion)],
       );
     }
+  }
+
+  /** Adds keys not yet present, last in order; runs inside the caller's transaction. */
+  private insertKeys(keys: readonly string[], at: number): string[] {
+    const added: string[] = [];
+    for (const key of new Set(keys)) {
+      // `WHERE true` keeps SQLite from reading ON CONFLICT as a join constraint (upsert docs).
+      const rows = this.sql.all(
+        `INSERT INTO pool_keys (key, position, status, added_at)
+         SELECT ?, coalesce(max(position), 0) + 1, 'active', ? FROM pool_keys WHERE true
+         ON CONFLICT (key) DO NOTHING RETURNING key`,
+        [key, at],
+      );
+      if (rows.length > 0) added.push(key);
+    }
+    return added;
   }
 
   private readKeys(): PoolKey[] {

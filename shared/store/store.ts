@@ -4,7 +4,7 @@
  * Every driver passes the same conformance suite (test/store/conformance.ts).
  */
 
-import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
+import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageDelta, UsageRetention, UsageRow } from "./records.ts";
 
 /** Whether a pool key may be picked. */
 export type KeyStatus = "active" | "disabled";
@@ -47,6 +47,36 @@ export interface PoolSnapshot {
   takenAt: number;
 }
 
+/** A pool key to restore: added (at the batch's `at`) unless present, then given its status. */
+export interface RestoredKey {
+  key: string;
+  status: KeyStatus;
+  statusReason: string | null;
+}
+
+/**
+ * Everything a restore writes, validated beforehand (admin/restore.ts) and applied by
+ * {@link Store.restore} as one transaction.
+ */
+export interface RestoreBatch {
+  at: number;
+  /** Keys already in the pool keep their state; new ones take the status given. */
+  keys: RestoredKey[];
+  /** Records whose id or hash is taken are skipped. */
+  accessKeys: AccessKeyRecord[];
+  /** Setting name → value, replacing what is stored. */
+  settings: Record<string, string>;
+  /** Summed into the daily rows, like {@link Store.recordUsage}. */
+  usage: UsageDelta[];
+}
+
+/** What {@link Store.restore} changed. */
+export interface RestoreOutcome {
+  /** The keys that were not in the pool before, in batch order. */
+  keysAdded: string[];
+  accessKeysAdded: number;
+}
+
 /** Persistent state. All methods are async so that remote drivers fit the same interface. */
 export interface Store {
   /** All pool keys in insertion order. */
@@ -80,6 +110,17 @@ export interface Store {
   setSetting(name: string, value: string): Promise<void>;
   /** Stores `value` unless `name` already has one; returns the value stored now (first writer wins). */
   setSettingIfAbsent(name: string, value: string): Promise<string>;
+  /**
+   * Stores `value` only while `name` still holds `expected` (null: no value at all) and says
+   * whether it did. The compare-and-set under every read-modify-write of a setting
+   * (store/update.ts), so that concurrent edits from isolates or instances never lose one another.
+   */
+  compareAndSetSetting(name: string, expected: string | null, value: string): Promise<boolean>;
+  /**
+   * Applies a restore in one transaction: keys, access keys, settings and usage all change, or
+   * (on any failure) none does. The caller validates the batch first.
+   */
+  restore(batch: RestoreBatch): Promise<RestoreOutcome>;
 
   /** Adds an access key; false when its id or hash is already taken. */
   addAccessKey(record: AccessKeyRecord): Promise<boolean>;

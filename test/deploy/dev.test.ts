@@ -3,7 +3,7 @@
  * relay under Node, prints the URLs, serves a request through the chain, and on SIGTERM stops
  * every child (no port left open). Also `startDevChain` in-process with ephemeral ports.
  */
-import { existsSync, readdirSync } from "node:fs";
+import { existsSync, readdirSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startDevChain } from "../../deploy/dev.ts";
@@ -118,6 +118,8 @@ describe("gemrelay dev (CLI)", () => {
     const stateDir = path.join(folder.path, "state");
     expect(existsSync(stateDir)).toBe(true);
     expect(readdirSync(stateDir)).toContain("do");
+    // It holds the pool keys: for this user only (issue #14, files at rest).
+    expect(statSync(stateDir).mode & 0o777).toBe(0o700);
   });
 });
 

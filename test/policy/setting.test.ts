@@ -28,4 +28,30 @@ describe("SettingDocument", () => {
     expect(await here.reset()).toEqual({ n: 1 });
     expect(await here.storedText()).toBeNull();
   });
+
+  it("updates atomically from the stored document, never a stale copy, across copies of two isolates", async () => {
+    const store = new MemoryStore();
+    const options = { name: "table", schema: z.record(z.string(), z.number()), fallback: {}, refreshMs: 60_000, clock: () => 0 };
+    const isolates = [new SettingDocument(store, options), new SettingDocument(store, options)];
+    // Both copies are read now and stay "fresh" for a minute: only the Store knows the truth.
+    await Promise.all(isolates.map((document) => document.current()));
+    await Promise.all(Array.from({ length: 40 }, (_, index) => isolates[index % 2]!.update((table) => ({ ...table, [`k${index}`]: index }))));
+    const stored = JSON.parse((await store.getSetting("table")) ?? "{}") as Record<string, number>;
+    expect(Object.keys(stored)).toHaveLength(40);
+    // Returning the same object writes nothing; an invalid result is refused and leaves the Store alone.
+    const before = await store.getSetting("table");
+    expect(await isolates[0]!.update((table) => table)).toEqual(stored);
+    await expect(isolates[1]!.update(() => ({ bad: "x" }) as unknown as Record<string, number>)).rejects.toThrow();
+    expect(await store.getSetting("table")).toBe(before);
+    // The updating copy serves the result at once.
+    expect(await isolates[1]!.update((table) => ({ ...table, last: 1 }))).toMatchObject({ last: 1, k0: 0 });
+    expect(await isolates[1]!.current()).toMatchObject({ last: 1 });
+  });
+
+  it("parses stored text with the document's schema, naming the field", () => {
+    const document = new SettingDocument(new MemoryStore(), { name: "doc", schema: z.strictObject({ n: z.number().min(0) }), fallback: { n: 0 }, refreshMs: 1, clock: () => 0 });
+    expect(document.parseText('{"n": 2}')).toEqual({ n: 2 });
+    expect(() => document.parseText("{n: 2}")).toThrow(SyntaxError);
+    expect(() => document.parseText('{"n": -1}')).toThrow(/n/);
+  });
 });

@@ -6,6 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AccessKeyRecord, RequestLogEntry, UsageDelta } from "../../shared/store/records.ts";
 import type { Cooldown, PoolKey, Store } from "../../shared/store/store.ts";
+import { updateSetting } from "../../shared/store/update.ts";
 
 /** An access key record with defaults for the fields a test does not care about. */
 function accessKey(id: string, overrides: Partial<AccessKeyRecord> = {}): AccessKeyRecord {
@@ -423,6 +424,69 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
         expect(await store.getSetting("secret")).toBe("first");
         await store.setSetting("other", "x");
         expect(await store.setSettingIfAbsent("other", "y")).toBe("x");
+      });
+    });
+
+    describe("compareAndSetSetting", () => {
+      it("writes only over the expected value, null meaning absent", async () => {
+        expect(await store.compareAndSetSetting("doc", "something", "x")).toBe(false);
+        expect(await store.getSetting("doc")).toBeNull();
+        expect(await store.compareAndSetSetting("doc", null, "v1")).toBe(true);
+        expect(await store.compareAndSetSetting("doc", null, "v2")).toBe(false);
+        expect(await store.compareAndSetSetting("doc", "v0", "v2")).toBe(false);
+        expect(await store.getSetting("doc")).toBe("v1");
+        expect(await store.compareAndSetSetting("doc", "v1", "")).toBe(true);
+        expect(await store.getSetting("doc")).toBe("");
+        // An empty value is a value: it is not "absent".
+        expect(await store.compareAndSetSetting("doc", null, "v3")).toBe(false);
+        expect(await store.compareAndSetSetting("doc", "", "v3")).toBe(true);
+        expect(await store.getSetting("doc")).toBe("v3");
+        expect(await store.getSetting("other")).toBeNull();
+      });
+
+      it("keeps every one of 50 concurrent read-modify-write patches", async () => {
+        // Each patch adds its own entry to one JSON document, as PATCH /api/keys/metadata does.
+        const patch = (index: number) =>
+          updateSetting(store, "table", (text) => JSON.stringify({ ...(text ? (JSON.parse(text) as Record<string, number>) : {}), [`entry-${index}`]: index }));
+        await Promise.all(Array.from({ length: 50 }, (_, index) => patch(index)));
+        const table = JSON.parse((await store.getSetting("table")) ?? "{}") as Record<string, number>;
+        expect(Object.keys(table).sort()).toEqual(Array.from({ length: 50 }, (_, index) => `entry-${index}`).sort());
+      });
+    });
+
+    describe("restore", () => {
+      it("adds missing keys with their status, access keys, settings and usage in one call", async () => {
+        await store.addKeys(["kept"], 1);
+        await store.setKeyStatus("kept", "disabled", "mine");
+        await store.addAccessKey(accessKey("k1"));
+        await store.setSetting("policy.models", "old");
+        await store.recordUsage({ daily: [usage("2026-11-01", { requests: 2 })], requests: [] });
+        const outcome = await store.restore({
+          at: 9,
+          keys: [
+            { key: "kept", status: "active", statusReason: null },
+            { key: "new-active", status: "active", statusReason: null },
+            { key: "new-disabled", status: "disabled", statusReason: "API_KEY_INVALID" },
+          ],
+          accessKeys: [accessKey("k1", { name: "taken id" }), accessKey("k2", { createdAt: 5, revokedAt: 7 }), accessKey("k3", { hash: "hash-of-k1" })],
+          settings: { "policy.models": "new", "keys.metadata": "{}" },
+          usage: [usage("2026-11-01", { requests: 3 }), usage("2026-11-02")],
+        });
+        expect(outcome).toEqual({ keysAdded: ["new-active", "new-disabled"], accessKeysAdded: 1 });
+        expect((await store.listKeys()).map((key) => [key.key, key.status, key.statusReason, key.addedAt])).toEqual([
+          ["kept", "disabled", "mine", 1],
+          ["new-active", "active", null, 9],
+          ["new-disabled", "disabled", "API_KEY_INVALID", 9],
+        ]);
+        expect(await store.listAccessKeys()).toEqual([accessKey("k1"), accessKey("k2", { createdAt: 5, revokedAt: 7 })]);
+        expect(await store.getSetting("policy.models")).toBe("new");
+        expect(await store.getSetting("keys.metadata")).toBe("{}");
+        expect(await store.listUsage("2026-11-01", "2026-11-02")).toEqual([usage("2026-11-01", { requests: 5 }), usage("2026-11-02")]);
+      });
+
+      it("restores an empty batch as a no-op", async () => {
+        expect(await store.restore({ at: 1, keys: [], accessKeys: [], settings: {}, usage: [] })).toEqual({ keysAdded: [], accessKeysAdded: 0 });
+        expect(await store.listKeys()).toEqual([]);
       });
     });
 

@@ -45,7 +45,7 @@ pages.access = async function (target) {
     revoke.addEventListener("click", async () => {
       if (!confirm("Revoke " + key.name + "? Clients using it get 401 within seconds.")) return;
       try {
-        await api("POST", "/api/access-keys/" + key.id + "/revoke");
+        await api("POST", "/api/access-keys/" + encodeURIComponent(key.id) + "/revoke");
         await rerender();
         document.getElementById("access-message").replaceChildren(message("Revoked " + key.name + ".", false));
       } catch (error) {

@@ -7,7 +7,7 @@ export const scriptKeys = String.raw`
 const keysView = { page: 1, pageSize: 50, status: "all", verdicts: {}, selected: new Set() };
 
 pages.keys = async function (target) {
-  const data = await api("GET", "/api/keys?page=" + keysView.page + "&pageSize=" + keysView.pageSize + "&status=" + keysView.status);
+  const data = await api("GET", "/api/keys?page=" + encodeURIComponent(keysView.page) + "&pageSize=" + encodeURIComponent(keysView.pageSize) + "&status=" + encodeURIComponent(keysView.status));
   const status = h("div", { id: "keys-message" });
   const progress = h("progress", { id: "check-progress", max: 1, value: 0, hidden: true });
   const rerender = () => pages.keys(target).catch((error) => status.replaceChildren(message(error.message, true)));
@@ -36,7 +36,7 @@ pages.keys = async function (target) {
     try {
       let offset = 0;
       while (offset !== null) {
-        const batch = await api("POST", "/api/keys/check?offset=" + offset);
+        const batch = await api("POST", "/api/keys/check?offset=" + encodeURIComponent(offset));
         for (const result of batch.results) {
           keysView.verdicts[result.id] = result;
           counts[result.verdict] = (counts[result.verdict] || 0) + 1;
@@ -118,7 +118,7 @@ pages.keys = async function (target) {
     const toggle = h("button", { type: "button" }, key.status === "active" ? "Disable" : "Enable");
     toggle.addEventListener("click", async () => {
       try {
-        await api("POST", "/api/keys/" + key.id + "/" + (key.status === "active" ? "disable" : "enable"));
+        await api("POST", "/api/keys/" + encodeURIComponent(key.id) + "/" + (key.status === "active" ? "disable" : "enable"));
         await rerender();
       } catch (error) {
         status.replaceChildren(message(error.message, true));

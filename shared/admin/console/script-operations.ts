@@ -14,7 +14,8 @@ function documentEditor(id, title, path) {
   const load = async () => {
     const data = await api("GET", path);
     area.value = JSON.stringify(data.policy, null, 2);
-    status.replaceChildren(message(data.edited === false ? "Default (environment or built-in), not edited here." : "Edited here.", false));
+    if (data.problem) status.replaceChildren(message("The stored document is not in force (" + data.problem + "); the default applies. Save a valid one.", true));
+    else status.replaceChildren(message(data.edited === false ? "Default (environment or built-in), not edited here." : "Edited here.", false));
   };
   const save = h("button", { type: "button", id: id + "-save", onclick: async () => {
     try {

@@ -84,7 +84,7 @@ pages.requests = async function (target) {
   const more = h("button", { type: "button", hidden: true }, "Load more");
   let before = null;
   const load = async () => {
-    const data = await api("GET", "/api/requests?limit=50" + (before ? "&before=" + before : ""));
+    const data = await api("GET", "/api/requests?limit=50" + (before ? "&before=" + encodeURIComponent(before) : ""));
     for (const entry of data.requests) {
       tbody.append(h("tr", {},
         ...[when(entry.at), entry.accessKeyName, entry.model, entry.poolKey || "—", entry.relay || "—", entry.status, entry.latencyMs + " ms", entry.attempts, entry.resumes,
