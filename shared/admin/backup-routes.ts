@@ -6,7 +6,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { AppContext } from "../app.ts";
 import { backupSchema, createBackup, keyModes, restoreBackup } from "./backup.ts";
-import { readJson, readQuery } from "./input.ts";
+import { adminBodyLimit, readJson, readQuery } from "./input.ts";
 import type { AdminRoute } from "./routes.ts";
 import { policyDocuments } from "../policy/policies.ts";
 
@@ -31,7 +31,7 @@ export function mountBackupRoutes(app: Hono, context: AppContext, admin: AdminRo
     "/api/restore",
     admin(async (c) => {
       const { usage } = readQuery(new URL(c.req.url), restoreQuery);
-      const backup = await readJson(c.req.raw, backupSchema, context.config.maxBodyBytes);
+      const backup = await readJson(c.req.raw, backupSchema, adminBodyLimit(context.config, "restore"));
       const report = await restoreBackup(context, backup, c.req.header(passphraseHeader), usage === "restore");
       // Every isolate copy may be stale now: re-read pool, access keys and documents.
       await context.pool.invalidate();
