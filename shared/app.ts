@@ -27,6 +27,7 @@ import type { Store } from "./store/store.ts";
 import type { Cluster } from "./store/cluster.ts";
 import type { BudgetCounter } from "./budget/counter.ts";
 import { clientRequests } from "./usage/middleware.ts";
+import { unknownClient, type ClientAddress } from "./net/client-address.ts";
 
 /** A structured log line; never carries a secret (keys are masked before they get here). */
 export type Logger = (entry: Record<string, unknown>) => void;
@@ -53,6 +54,8 @@ export interface AppDependencies {
    * Cloudflare the platform's own fetch cannot reach private addresses.
    */
   imageFetch?: typeof fetch;
+  /** Who sent a request, as the platform can vouch for it (net/client-address.ts); default: nobody can be told apart. */
+  clientAddress?: ClientAddress;
 }
 
 /** Everything a request handler needs, resolved once per app. */
@@ -129,6 +132,7 @@ export function createApp(dependencies: AppDependencies): Hono {
       clock,
       platform: dependencies.platform,
       reloadKeys: dependencies.reloadKeys,
+      clientAddress: dependencies.clientAddress ?? (() => unknownClient),
       onBackgroundError: (error) => log({ level: "error", event: "store.write", message: String(error) }),
     }),
   };
@@ -182,7 +186,7 @@ export function createApp(dependencies: AppDependencies): Hono {
   );
 
   app.get("/status", async (c) => {
-    await context.admin.gate.require(c.req.raw);
+    await context.admin.gate.require(c);
     const document = await statusDocument(context);
     return c.json(context.cluster ? { ...document, sharedState: context.cluster.health() } : document);
   });

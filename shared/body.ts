@@ -71,14 +71,34 @@ function isJsonMediaType(mediaType: string): boolean {
   return mediaType === "" || mediaType === "text/plain" || mediaType.endsWith("/json") || mediaType.endsWith("+json");
 }
 
-/** True when `value` nests objects or arrays deeper than `limit`; iterative, so any depth is safe. */
-function nestsDeeperThan(value: unknown, limit: number): boolean {
-  const pending: [object, number][] = typeof value === "object" && value !== null ? [[value, 1]] : [];
-  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
-    const [container, depth] = next;
-    if (depth > limit) return true;
-    for (const child of Object.values(container)) {
-      if (typeof child === "object" && child !== null) pending.push([child, depth + 1]);
+const quote = 0x22;
+const backslash = 0x5c;
+
+/**
+ * True when the JSON text in `bytes` opens more than `limit` arrays or objects at once. Scanned on
+ * the bytes before JSON.parse ever sees them, so `[[[[…` is refused in one pass without building
+ * a million nested arrays; brackets inside strings do not count. The bytes `"`, `\\`, `[`, `{`,
+ * `]`, `}` never occur inside a multi-byte UTF-8 sequence, so no decoding is needed, and string
+ * bodies (base64 images) are skipped with indexOf at native speed.
+ */
+export function nestsDeeperThan(bytes: Uint8Array, limit: number): boolean {
+  let depth = 0;
+  for (let index = 0; index < bytes.length; index++) {
+    const byte = bytes[index];
+    if (byte === quote) {
+      // Find the closing quote: one not preceded by an odd number of backslashes.
+      for (;;) {
+        index = bytes.indexOf(quote, index + 1);
+        if (index === -1) return false;
+        let escapes = 0;
+        while (bytes[index - 1 - escapes] === backslash) escapes += 1;
+        if (escapes % 2 === 0) break;
+      }
+    } else if (byte === 0x5b || byte === 0x7b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (byte === 0x5d || byte === 0x7d) {
+      depth -= 1;
     }
   }
   return false;
@@ -88,6 +108,7 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 export function parseJsonBody(bytes: Uint8Array, contentType: string | null): JsonBody {
   const mediaType = mediaTypeOf(contentType);
   if (!isJsonMediaType(mediaType)) return { problem: `has Content-Type ${mediaType}, which is not JSON: send it as application/json` };
+  if (nestsDeeperThan(bytes, maximumJsonDepth)) return { problem: `nests deeper than ${maximumJsonDepth} levels` };
   let text: string;
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
@@ -102,6 +123,5 @@ export function parseJsonBody(bytes: Uint8Array, contentType: string | null): Js
     const position = error instanceof Error ? /position (\d+)/.exec(error.message)?.[1] : undefined;
     return { problem: position === undefined ? "is not JSON (not valid JSON: a syntax error, or it ends too early)" : `is not JSON (not valid JSON at character ${position})` };
   }
-  if (nestsDeeperThan(value, maximumJsonDepth)) return { problem: `nests deeper than ${maximumJsonDepth} levels` };
   return { value };
 }

@@ -14,6 +14,7 @@ import { BudgetLedger, type DayCount } from "../../shared/budget/ledger.ts";
 import { dispatchCall, dispatchStoreCall, remoteProxy, remoteStore, type StoreMethod } from "../../shared/store/remote.ts";
 import { openSealedStore } from "../../shared/store/sealed.ts";
 import { SqlStore } from "../../shared/store/sql.ts";
+import { cloudflareClientAddress } from "../../shared/net/client-address.ts";
 import type { Store } from "../../shared/store/store.ts";
 import { durableObjectSqlExecutor } from "./sql-executor.ts";
 
@@ -96,7 +97,8 @@ function appFor(env: Env): ReturnType<typeof createApp> {
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight))
       : [inProcessEgress(config.upstream)];
-  const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter });
+  // Only the edge sets cf-connecting-ip (it overwrites a client's); forwarded headers are never believed here.
+  const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter, clientAddress: cloudflareClientAddress });
   // Once per isolate: the malformed GEMINI_API_KEYS entries, masked (they are never seeded).
   for (const entry of rejectedKeyEntries("GEMINI_API_KEYS", config.rejectedPoolKeys)) console.log(JSON.stringify(entry));
   cached = { env, app };

@@ -12,7 +12,7 @@
  * - keepAliveTimeout: an idle keep-alive connection between two requests is closed after it.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
-import { getRequestListener, RequestError } from "@hono/node-server";
+import { getRequestListener, RequestError, type Http2Bindings, type HttpBindings } from "@hono/node-server";
 import { z } from "zod";
 import { presentVariables } from "../../shared/config/variables.ts";
 import { BadRequestError, GemrelayError, InternalError, geminiErrorBody, geminiErrorResponse } from "../../shared/errors.ts";
@@ -63,7 +63,7 @@ const requestProblems: ReadonlySet<string> = new Set([
  * `\` as `/`: `/v1beta/models/../../admin` would otherwise reach the admin routes. The app checks
  * the rest of the path (shared/request-path.ts) and answers in the caller's protocol.
  */
-export async function listen(fetch: (request: Request) => Promise<Response>, options: { port: number; hostname: string; timeouts: HttpTimeouts }): Promise<Server> {
+export async function listen(fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => Promise<Response>, options: { port: number; hostname: string; timeouts: HttpTimeouts }): Promise<Server> {
   const handle = getRequestListener(fetch, {
     hostname: options.hostname,
     // A target or Host header no URL can be built from: say so in Gemini's shape, not an empty 400.

@@ -4,6 +4,7 @@
  */
 import { basename, join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
+import type { Http2Bindings, HttpBindings } from "@hono/node-server";
 import { createApp } from "../../shared/app.ts";
 import { readWorkerConfig } from "../../shared/config/env.ts";
 import { rejectedKeyEntries } from "../../shared/keys/validate.ts";
@@ -16,6 +17,7 @@ import { ensurePrivateDirectory, looserThanPrivate } from "./private-files.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { publicFetch } from "./public-fetch.ts";
 import { batchedLog } from "./log.ts";
+import { parseTrustedProxies, proxiedClientAddress } from "../../shared/net/client-address.ts";
 
 /** A running self-host server. */
 export interface RunningServer {
@@ -54,13 +56,15 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch))
       : [inProcessEgress(config.upstream, nodeFetch)];
-  const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, imageFetch: publicFetch, reloadKeys: configuredKeys, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
+  // The socket's peer, and X-Forwarded-For only when that peer is one of TRUSTED_PROXIES.
+  const clientAddress = proxiedClientAddress(parseTrustedProxies(env.TRUSTED_PROXIES), (c) => (c.env as HttpBindings | Http2Bindings).incoming.socket.remoteAddress);
+  const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, imageFetch: publicFetch, reloadKeys: configuredKeys, clientAddress, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
 
   const port = Number(env.PORT ?? 8787);
   const hostname = env.HOST ?? "0.0.0.0";
   // Node has no waitUntil: background work (state writes) simply runs on after the response.
   const executionContext = { waitUntil: (task: Promise<unknown>) => void task.catch(() => undefined), passThroughOnException: () => undefined, props: {} };
-  const server = await listen(async (request) => app.fetch(request, {}, executionContext), { port, hostname, timeouts: readHttpTimeouts(env) });
+  const server = await listen(async (request, bindings) => app.fetch(request, bindings, executionContext), { port, hostname, timeouts: readHttpTimeouts(env) });
   const address = server.address() as AddressInfo;
   const url = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${address.port}`;
   const keyCount = (await store.listKeys()).length;

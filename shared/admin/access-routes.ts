@@ -6,7 +6,7 @@ import type { Hono } from "hono";
 import type { AppContext } from "../app.ts";
 import { createAccessKey, describeAccessKey, newAccessKeySchema } from "../access/access-keys.ts";
 import { GemrelayError } from "../errors.ts";
-import { readJson } from "./input.ts";
+import { adminBodyLimit, readJson } from "./input.ts";
 import type { AdminRoute } from "./routes.ts";
 
 /** Adds the access key routes. */
@@ -22,7 +22,7 @@ export function mountAccessKeyRoutes(app: Hono, context: AppContext, admin: Admi
   app.post(
     "/api/access-keys",
     admin(async (c) => {
-      const input = await readJson(c.req.raw, newAccessKeySchema, context.config.maxBodyBytes);
+      const input = await readJson(c.req.raw, newAccessKeySchema, adminBodyLimit(context.config));
       const now = context.clock();
       const { record, secret } = await createAccessKey(input, now);
       if (!(await context.store.addAccessKey(record))) throw new GemrelayError("Could not store the new access key; try again.", 409);

@@ -1,21 +1,31 @@
 /**
- * Admin authentication: `Authorization: Bearer <ADMIN_KEY>` (or `x-admin-key`) for scripts, or
- * the console's session cookie (session.ts). Wrong credentials are throttled (throttle.ts).
+ * Admin authentication: `Authorization: Bearer <ADMIN_KEY>` for scripts, or the console's session
+ * cookie (session.ts). Wrong admin keys are throttled per client address (throttle.ts), the
+ * address coming from the platform (net/client-address.ts), never from a header a client can
+ * forge. A valid session cookie is never throttled: it proves the key was known.
  * Cookie-authenticated writes must carry the console's `x-gemrelay-console` header: a cross-site
  * page cannot add it without a CORS preflight this API never grants (CSRF defence on top of
  * SameSite=Strict).
  */
+import type { Context } from "hono";
 import { AuthenticationError, ForbiddenError, RateLimitError, SetupError } from "../errors.ts";
+import type { ClientAddress } from "../net/client-address.ts";
 import { secretMatchesAny } from "../secrets.ts";
 import type { Store } from "../store/store.ts";
 import { readCookie, sessionCookie, sessionCookieHeader, SessionSigner } from "./session.ts";
-import { clientAddress, LoginThrottle } from "./throttle.ts";
+import { LoginThrottle } from "./throttle.ts";
 
 /** Header the console sends with every write. */
 export const consoleHeader = "x-gemrelay-console";
 
 /** How an admin request was authenticated. */
 export type AdminMethod = "bearer" | "session";
+
+/** The key of `Authorization: Bearer <key>`, or null. */
+function bearerOf(request: Request): string | null {
+  const authorization = request.headers.get("authorization");
+  return authorization ? (/^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1]?.trim() ?? null) : null;
+}
 
 /** Checks admin credentials and console sessions for one isolate (throttle included). */
 export class AdminGate {
@@ -27,21 +37,21 @@ export class AdminGate {
     private readonly adminKeys: readonly string[],
     private readonly clock: () => number,
     private readonly sessionHours: number,
+    private readonly clientAddress: ClientAddress,
   ) {
     this.throttle = new LoginThrottle(clock);
   }
 
   /** Throws unless the request carries an admin credential or a valid console session. */
-  async require(request: Request): Promise<AdminMethod> {
+  async require(c: Context): Promise<AdminMethod> {
     this.configured();
-    const authorization = request.headers.get("authorization");
-    const bearer = (authorization ? /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1] : null) ?? request.headers.get("x-admin-key");
-    if (bearer) {
-      this.checkCredential(request, bearer.trim());
+    const request = c.req.raw;
+    const bearer = bearerOf(request);
+    if (bearer !== null) {
+      this.checkCredential(c, bearer);
       return "bearer";
     }
-    const token = readCookie(request.headers.get("cookie"), sessionCookie);
-    if (token && (await (await this.signerFor()).verify(token, this.clock()))) {
+    if (await this.hasSession(request)) {
       if (request.method !== "GET" && request.method !== "HEAD" && request.headers.get(consoleHeader) === null) {
         throw new ForbiddenError(`Console writes need the ${consoleHeader} header (CSRF protection).`);
       }
@@ -50,17 +60,34 @@ export class AdminGate {
     throw new AuthenticationError("Admin credential required: send Authorization: Bearer <ADMIN_KEY>, or log in to the console.");
   }
 
-  /** Checks a login's admin key; returns the Set-Cookie value of a new session. */
-  async login(request: Request, adminKey: string): Promise<string> {
+  /**
+   * Refuses an address that is waiting out its back-off before anything of its request is read:
+   * a login body is only read from addresses that may try.
+   */
+  admit(c: Context): void {
     this.configured();
-    this.checkCredential(request, adminKey);
-    const seconds = Math.round(this.sessionHours * 3_600);
-    const token = await (await this.signerFor()).issue(this.clock() + seconds * 1_000);
-    return sessionCookieHeader(request, token, seconds);
+    this.refuseWhileBlocked(this.clientAddress(c));
   }
 
-  /** The Set-Cookie value that ends the browser's session. */
-  logout(request: Request): string {
+  /** Checks a login's admin key; returns the Set-Cookie value of a new session. */
+  async login(c: Context, adminKey: string): Promise<string> {
+    this.configured();
+    this.checkCredential(c, adminKey);
+    const seconds = Math.round(this.sessionHours * 3_600);
+    const token = await (await this.signerFor()).issue(this.clock() + seconds * 1_000);
+    return sessionCookieHeader(c.req.raw, token, seconds);
+  }
+
+  /**
+   * The Set-Cookie value that ends the browser's session. When the request holds a valid session
+   * (or the admin key), every session is revoked in the Store, so a copied cookie stops working
+   * too; an anonymous request only clears its own cookie and can log nobody out.
+   */
+  async logout(c: Context): Promise<string> {
+    const request = c.req.raw;
+    const bearer = bearerOf(request);
+    if (bearer !== null) this.checkCredential(c, bearer);
+    if (bearer !== null || (this.adminKeys.length > 0 && (await this.hasSession(request)))) await (await this.signerFor()).revokeAll();
     return sessionCookieHeader(request, "", 0);
   }
 
@@ -68,15 +95,25 @@ export class AdminGate {
     if (this.adminKeys.length === 0) throw new SetupError("The admin API is disabled until ADMIN_KEY is set.");
   }
 
-  /** Constant-time check of an admin key, refusing throttled addresses before comparing. */
-  private checkCredential(request: Request, presented: string): void {
-    const address = clientAddress(request);
+  private async hasSession(request: Request): Promise<boolean> {
+    const token = readCookie(request.headers.get("cookie"), sessionCookie);
+    return token !== null && token !== "" && (await (await this.signerFor()).verify(token, this.clock()));
+  }
+
+  private refuseWhileBlocked(address: string): void {
     const wait = this.throttle.blockedFor(address);
-    if (wait !== null) throw new RateLimitError(`Too many wrong admin credentials; retry in ${wait}s.`, wait);
+    if (wait !== null) throw new RateLimitError(`Too many wrong admin credentials from this address; retry in ${wait}s.`, wait);
+  }
+
+  /** Constant-time check of an admin key, refusing throttled addresses before comparing. */
+  private checkCredential(c: Context, presented: string): void {
+    const address = this.clientAddress(c);
+    this.refuseWhileBlocked(address);
     if (!secretMatchesAny(presented, this.adminKeys)) {
       this.throttle.failed(address);
       throw new AuthenticationError("Wrong admin key.");
     }
+    this.throttle.succeeded(address);
   }
 
   private signerFor(): Promise<SessionSigner> {

@@ -6,7 +6,7 @@ import type { Hono } from "hono";
 import { z } from "zod";
 import type { AppContext } from "../app.ts";
 import { backupSchema, createBackup, keyModes, restoreBackup, type Backup } from "./backup.ts";
-import { readJson, readQuery } from "./input.ts";
+import { adminBodyLimit, readJson, readQuery } from "./input.ts";
 import type { AdminRoute } from "./routes.ts";
 import { policyDocuments } from "../policy/policies.ts";
 
@@ -33,7 +33,7 @@ export function mountBackupRoutes(app: Hono, context: AppContext, admin: AdminRo
       const { usage } = readQuery(new URL(c.req.url), restoreQuery);
       // Skipped usage is not read either, so a backup whose usage rows are refused still restores the rest.
       const schema = usage === "restore" ? backupSchema : backupSchema.extend({ usage: z.unknown().transform((): Backup["usage"] => []) });
-      const backup: Backup = await readJson(c.req.raw, schema, context.config.maxBodyBytes);
+      const backup: Backup = await readJson(c.req.raw, schema, adminBodyLimit(context.config, "restore"));
       const report = await restoreBackup(context, backup, c.req.header(passphraseHeader), usage === "restore");
       // Every isolate copy may be stale now: re-read pool, access keys and documents.
       await context.pool.invalidate();

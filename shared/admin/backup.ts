@@ -10,14 +10,15 @@ import { BadRequestError } from "../errors.ts";
 import { newAccessKeySchema } from "../access/access-keys.ts";
 import { isPoolKeyId, poolKeyId } from "../keys/identity.ts";
 import { KeySealer } from "../keys/sealing.ts";
+import { backupKdfSchema, newBackupKdf, passphraseSealer } from "./backup-kdf.ts";
 import { policySettingNames } from "../policy/policies.ts";
 import { maskSecret } from "../secrets.ts";
 import { utcDay } from "../store/records.ts";
 import { applyRestore } from "./restore.ts";
 
-/** Format name and version of the document. */
+/** Format name and version of the document (2: passphrase through PBKDF2 with a random salt; 1 is still read). */
 export const backupFormat = "gemrelay-backup";
-export const backupVersion = 1;
+export const backupVersion = 2;
 
 /** How pool keys are written: `encrypted` needs a passphrase, `masked` cannot be restored. */
 export const keyModes = ["encrypted", "masked", "plain"] as const;
@@ -74,7 +75,9 @@ const usageRowSchema = z.strictObject({
 /** The backup document, as validated on restore. */
 export const backupSchema = z.object({
   format: z.literal(backupFormat, { message: `format must be ${backupFormat}` }),
-  version: z.literal(backupVersion, { message: `version must be ${backupVersion}` }),
+  version: z.union([z.literal(1), z.literal(backupVersion)], { message: `version must be 1 or ${backupVersion}` }),
+  /** How the passphrase became the key of `encrypted` keys (version 2); version 1 used a fixed HKDF. */
+  kdf: backupKdfSchema.optional(),
   createdAt: z.number(),
   platform: z.string(),
   keyMode: z.enum(keyModes),
@@ -92,14 +95,23 @@ const backedUpSettings: readonly string[] = Object.values(policySettingNames);
 /** How far back usage is exported. */
 const usageDays = 3_650;
 
-async function sealerFor(passphrase: string | undefined): Promise<KeySealer> {
+function checkedPassphrase(passphrase: string | undefined): string {
   if (passphrase === undefined || passphrase.length < 12) throw new BadRequestError("x-backup-passphrase: encrypted keys need a passphrase of at least 12 characters.");
-  return KeySealer.fromSecret(passphrase);
+  return passphrase;
+}
+
+/** The sealer of a backup being restored: version 1's fixed HKDF, or the KDF the backup names. */
+async function restoreSealer(backup: Backup, passphrase: string | undefined): Promise<KeySealer> {
+  const checked = checkedPassphrase(passphrase);
+  if (backup.version === 1) return KeySealer.fromSecret(checked);
+  if (backup.kdf === undefined) throw new BadRequestError("kdf: an encrypted version-2 backup names its key derivation.");
+  return passphraseSealer(checked, backup.kdf);
 }
 
 /** Builds the backup of `context`'s Store. */
 export async function createBackup(context: AppContext, keyMode: KeyMode, passphrase?: string): Promise<Backup> {
-  const sealer = keyMode === "encrypted" ? await sealerFor(passphrase) : null;
+  const kdf = keyMode === "encrypted" ? newBackupKdf() : null;
+  const sealer = kdf ? await passphraseSealer(checkedPassphrase(passphrase), kdf) : null;
   const now = context.clock();
   const settings: Record<string, string> = {};
   for (const name of backedUpSettings) {
@@ -112,6 +124,7 @@ export async function createBackup(context: AppContext, keyMode: KeyMode, passph
     createdAt: now,
     platform: context.admin.platform,
     keyMode,
+    ...(kdf ? { kdf } : {}),
     keys: await Promise.all(
       (await context.store.listKeys()).map(async (entry) => ({
         id: await poolKeyId(entry.key),
@@ -143,7 +156,7 @@ export interface RestoreReport {
  * Everything is checked first and written in one transaction (restore.ts): all of it or nothing.
  */
 export async function restoreBackup(context: AppContext, backup: Backup, passphrase?: string, includeUsage = true): Promise<RestoreReport> {
-  const sealer = backup.keyMode === "encrypted" ? await sealerFor(passphrase) : null;
+  const sealer = backup.keyMode === "encrypted" ? await restoreSealer(backup, passphrase) : null;
   const clear = await Promise.all(
     backup.keys.flatMap((entry, index) => (entry.key === undefined ? [] : [{ index, stored: entry.key }])).map(async ({ index, stored }) => {
       try {

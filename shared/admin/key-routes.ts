@@ -11,7 +11,7 @@ import { poolKeyId } from "../keys/identity.ts";
 import { parseSubmittedKeys } from "../keys/validate.ts";
 import { maskSecret } from "../secrets.ts";
 import { checkBatchLimit, checkKeys, manualDisableReason } from "./check.ts";
-import { readJson, readQuery } from "./input.ts";
+import { adminBodyLimit, readJson, readQuery } from "./input.ts";
 import type { AdminRoute } from "./routes.ts";
 import { keyView, keysById, resolveKeys } from "./key-views.ts";
 
@@ -73,7 +73,7 @@ export function mountKeyRoutes(app: Hono, context: AppContext, admin: AdminRoute
   app.post(
     "/api/keys",
     admin(async (c) => {
-      const parsed = parseSubmittedKeys((await readJson(c.req.raw, addBody, context.config.maxBodyBytes)).keys);
+      const parsed = parseSubmittedKeys((await readJson(c.req.raw, addBody, adminBodyLimit(context.config))).keys);
       if (parsed.keys.length === 0) {
         const named = parsed.rejected.slice(0, 5).map((entry) => `keys[${entry.index}] (${entry.key}): ${entry.reason}`);
         throw new BadRequestError(parsed.rejected.length > 0 ? `No valid key: ${named.join("; ")}` : "keys: no key given.");
@@ -92,7 +92,7 @@ export function mountKeyRoutes(app: Hono, context: AppContext, admin: AdminRoute
   app.delete(
     "/api/keys",
     admin(async (c) => {
-      const body = await readJson(c.req.raw, deleteBody, context.config.maxBodyBytes);
+      const body = await readJson(c.req.raw, deleteBody, adminBodyLimit(context.config));
       const { found, missing } = await resolveKeys([...(body.keys ?? []), ...(body.ids ?? [])], await context.store.listKeys());
       const removed = await context.store.removeKeys(found.map((key) => key.key));
       await context.pool.invalidate();
@@ -119,7 +119,7 @@ export function mountKeyRoutes(app: Hono, context: AppContext, admin: AdminRoute
     "/api/keys/check",
     admin(async (c, background) => {
       const query = readQuery(new URL(c.req.url), checkQuery);
-      const { ids } = await readJson(c.req.raw, checkBody, context.config.maxBodyBytes);
+      const { ids } = await readJson(c.req.raw, checkBody, adminBodyLimit(context.config));
       const keys = await context.store.listKeys();
       const selected = ids === undefined ? keys : (await resolveKeys(ids, keys)).found;
       const batch = selected.slice(query.offset, query.offset + query.limit);

@@ -14,7 +14,7 @@ import type { SettingDocument } from "../policy/setting.ts";
 import { priceTableSchema } from "../usage/prices.ts";
 import { GemrelayError } from "../errors.ts";
 import { manualDisableReason } from "./check.ts";
-import { describeDocumentError, readJson } from "./input.ts";
+import { adminBodyLimit, describeDocumentError, readJson } from "./input.ts";
 import { keysById } from "./key-views.ts";
 import type { AdminRoute } from "./routes.ts";
 
@@ -70,17 +70,17 @@ async function applyEnabled(context: AppContext, entries: readonly { id: string;
 /** Adds the policy routes. */
 export function mountPolicyRoutes(app: Hono, context: AppContext, admin: AdminRoute): void {
   const { models, budgets } = context.policies;
-  mountDocument(app, "/api/policy/models", models, modelPolicySchema, admin, context.config.maxBodyBytes);
-  mountDocument(app, "/api/policy/budgets", budgets.policy, budgetPolicySchema, admin, context.config.maxBodyBytes);
-  mountDocument(app, "/api/policy/budgets/learned", budgets.learned, learnedLimitsSchema, admin, context.config.maxBodyBytes);
-  mountDocument(app, "/api/keys/metadata", budgets.metadata, keyMetadataTableSchema, admin, context.config.maxBodyBytes);
-  mountDocument(app, "/api/policy/prices", context.policies.prices, priceTableSchema, admin, context.config.maxBodyBytes);
+  mountDocument(app, "/api/policy/models", models, modelPolicySchema, admin, adminBodyLimit(context.config));
+  mountDocument(app, "/api/policy/budgets", budgets.policy, budgetPolicySchema, admin, adminBodyLimit(context.config));
+  mountDocument(app, "/api/policy/budgets/learned", budgets.learned, learnedLimitsSchema, admin, adminBodyLimit(context.config));
+  mountDocument(app, "/api/keys/metadata", budgets.metadata, keyMetadataTableSchema, admin, adminBodyLimit(context.config));
+  mountDocument(app, "/api/policy/prices", context.policies.prices, priceTableSchema, admin, adminBodyLimit(context.config));
 
   // Bulk edit: fields given replace those of each key; `null`-free, so omit a field to keep it.
   app.patch(
     "/api/keys/metadata",
     admin(async (c) => {
-      const { keys } = await readJson(c.req.raw, metadataPatch, context.config.maxBodyBytes);
+      const { keys } = await readJson(c.req.raw, metadataPatch, adminBodyLimit(context.config));
       await applyEnabled(context, keys);
       const edits = keys.map(({ id, enabled: _status, ...fields }) => ({ id, fields })).filter((edit) => Object.keys(edit.fields).length > 0);
       // Atomic read-modify-write: concurrent patches (other isolates included) all keep their edits.

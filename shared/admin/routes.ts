@@ -10,7 +10,7 @@ import type { Background } from "../routing/pool-view.ts";
 import { mountAccessKeyRoutes } from "./access-routes.ts";
 import { consoleHeader } from "./auth.ts";
 import { mountConsole } from "./console-routes.ts";
-import { readJson } from "./input.ts";
+import { adminBodyLimit, readJson } from "./input.ts";
 import { mountKeyRoutes } from "./key-routes.ts";
 import { mountPolicyRoutes } from "./policy-routes.ts";
 import { mountAlertRoutes } from "./alert-routes.ts";
@@ -28,31 +28,33 @@ export function mountAdmin(app: Hono, context: AppContext, backgroundOf: (c: Con
   const gate = context.admin.gate;
 
   app.post("/api/login", async (c) => {
-    const { adminKey } = await readJson(c.req.raw, loginSchema, context.config.maxBodyBytes);
-    const cookie = await gate.login(c.req.raw, adminKey.trim());
+    // An address waiting out its back-off is refused before its body is read.
+    gate.admit(c);
+    const { adminKey } = await readJson(c.req.raw, loginSchema, adminBodyLimit(context.config, "login"));
+    const cookie = await gate.login(c, adminKey.trim());
     c.header("set-cookie", cookie);
     c.header("cache-control", "no-store");
     return c.json({ ok: true });
   });
 
-  app.post("/api/logout", (c) => {
-    // No credential needed to forget one; the console header keeps other sites from logging people out.
+  app.post("/api/logout", async (c) => {
+    // The console header keeps other sites from logging people out; only a valid session revokes.
     if (c.req.header(consoleHeader) === undefined) throw new BadRequestError(`Logout needs the ${consoleHeader} header.`);
-    c.header("set-cookie", gate.logout(c.req.raw));
+    c.header("set-cookie", await gate.logout(c));
     return c.json({ ok: true });
   });
 
   app.get("/api/session", async (c) => {
     if (readCookie(c.req.header("cookie") ?? null, sessionCookie) === null) return c.json({ authenticated: false });
     try {
-      return c.json({ authenticated: true, method: await gate.require(c.req.raw) });
+      return c.json({ authenticated: true, method: await gate.require(c) });
     } catch {
       return c.json({ authenticated: false });
     }
   });
 
   const admin: AdminRoute = (handler) => async (c) => {
-    await gate.require(c.req.raw);
+    await gate.require(c);
     return handler(c, backgroundOf(c));
   };
   mountKeyRoutes(app, context, admin);

@@ -5,6 +5,7 @@
 import { AccessKeyDirectory } from "../access/directory.ts";
 import { RateLimiter } from "../access/rate-limit.ts";
 import type { WorkerConfig } from "../config/env.ts";
+import type { ClientAddress } from "../net/client-address.ts";
 import type { Store } from "../store/store.ts";
 import { UsageRecorder } from "../usage/recorder.ts";
 import { AdminGate } from "./auth.ts";
@@ -30,11 +31,13 @@ export function createAdminServices(options: {
   clock: () => number;
   platform: string;
   reloadKeys?: ReloadKeys | undefined;
+  /** Who a request comes from, as the platform can vouch for it (throttling of admin credentials). */
+  clientAddress: ClientAddress;
   onBackgroundError: (error: unknown) => void;
 }): AdminServices {
   const { config, store, clock } = options;
   return {
-    gate: new AdminGate(store, config.adminKeys, clock, config.admin.sessionHours),
+    gate: new AdminGate(store, config.adminKeys, clock, config.admin.sessionHours, options.clientAddress),
     accessKeys: new AccessKeyDirectory(store, { refreshMs: config.admin.accessKeyRefreshMs, clock, onBackgroundError: options.onBackgroundError }),
     rateLimiter: new RateLimiter(clock),
     usage: new UsageRecorder(store, {

@@ -1,8 +1,10 @@
 /**
  * Console sessions: after a login with the admin key, the browser holds a signed token in an
- * HttpOnly, SameSite=Strict cookie — never the admin key itself. Tokens are stateless (any
- * isolate can check them): `v1.<expiry>.<nonce>.<HMAC>`, signed with a random secret kept in the
- * Store and bound to the current admin keys, so rotating ADMIN_KEY ends every session.
+ * HttpOnly, SameSite=Strict cookie — never the admin key itself. Tokens are
+ * `v2.<epoch>.<expiry>.<nonce>.<HMAC>`, signed with a random secret kept in the Store and bound
+ * to the current admin keys, so rotating ADMIN_KEY ends every session. The epoch is a random
+ * value in the Store too: logging out replaces it, which ends every session issued before, on
+ * every isolate and instance (each check reads it; the signing key is cached).
  */
 import { base64url, fromBase64url, secretEquals, sha256Hex } from "../secrets.ts";
 import type { Store } from "../store/store.ts";
@@ -12,37 +14,53 @@ export const sessionCookie = "gemrelay_session";
 
 /** Settings row holding the signing secret (random, created once by the first isolate that needs it). */
 const secretSetting = "admin_session_secret";
+/** Settings row holding the session epoch: replaced at logout, so tokens of the old one stop working. */
+const epochSetting = "admin_session_epoch";
 
 const encoder = new TextEncoder();
 
-/** Signs and checks session tokens. */
+const randomText = (bytes: number) => base64url(crypto.getRandomValues(new Uint8Array(bytes)));
+
+/** Signs, checks and revokes session tokens. */
 export class SessionSigner {
   private constructor(
+    private readonly store: Store,
     private readonly key: CryptoKey,
     private readonly binding: string,
   ) {}
 
   /** Loads (or creates) the signing secret and binds tokens to `adminKeys`. */
   static async open(store: Store, adminKeys: readonly string[]): Promise<SessionSigner> {
-    const secret = await store.setSettingIfAbsent(secretSetting, base64url(crypto.getRandomValues(new Uint8Array(32))));
+    const secret = await store.setSettingIfAbsent(secretSetting, randomText(32));
     const key = await crypto.subtle.importKey("raw", fromBase64url(secret), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
-    return new SessionSigner(key, await sha256Hex(adminKeys.join("\n")));
+    return new SessionSigner(store, key, await sha256Hex(adminKeys.join("\n")));
   }
 
-  /** A token valid until `expiresAt` (epoch ms). */
+  /** A token valid until `expiresAt` (epoch ms), or until the next revocation. */
   async issue(expiresAt: number): Promise<string> {
-    const payload = `v1.${expiresAt}.${base64url(crypto.getRandomValues(new Uint8Array(16)))}`;
+    const payload = `v2.${await this.epoch()}.${expiresAt}.${randomText(16)}`;
     return `${payload}.${await this.mac(payload)}`;
   }
 
-  /** True when `token` was issued here for the current admin keys and has not expired. */
+  /** True when `token` was issued here for the current admin keys and epoch and has not expired. */
   async verify(token: string, now: number): Promise<boolean> {
     const parts = token.split(".");
-    if (parts.length !== 4 || parts[0] !== "v1") return false;
-    const expiresAt = Number(parts[1]);
+    if (parts.length !== 5 || parts[0] !== "v2") return false;
+    const expiresAt = Number(parts[2]);
     if (!Number.isFinite(expiresAt) || expiresAt <= now) return false;
-    const payload = parts.slice(0, 3).join(".");
-    return secretEquals(parts[3] ?? "", await this.mac(payload));
+    const payload = parts.slice(0, 4).join(".");
+    if (!secretEquals(parts[4] ?? "", await this.mac(payload))) return false;
+    // Only a genuine token costs a Store read; a forged one is refused by its MAC alone.
+    return secretEquals(parts[1] ?? "", await this.epoch());
+  }
+
+  /** Ends every session issued so far (a new random epoch: no read-modify-write to race). */
+  async revokeAll(): Promise<void> {
+    await this.store.setSetting(epochSetting, randomText(12));
+  }
+
+  private async epoch(): Promise<string> {
+    return (await this.store.getSetting(epochSetting)) ?? (await this.store.setSettingIfAbsent(epochSetting, randomText(12)));
   }
 
   private async mac(payload: string): Promise<string> {

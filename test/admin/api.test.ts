@@ -94,7 +94,7 @@ describe("admin authentication", () => {
     const login = await app.call("POST", "/api/login", { bearer: null, body: { adminKey } });
     expect(login.status).toBe(200);
     const cookie = login.headers.get("set-cookie") ?? "";
-    expect(cookie).toMatch(/^gemrelay_session=v1\.\d+\.[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
+    expect(cookie).toMatch(/^gemrelay_session=v2\.[\w-]+\.\d+\.[\w-]+\.[\w-]+; Path=\/; HttpOnly; SameSite=Strict; Max-Age=43200$/);
     expect(cookie).not.toContain(adminKey);
     const session = { cookie: cookie.split(";")[0]! };
 
@@ -115,6 +115,8 @@ describe("admin authentication", () => {
     expect((await app.call("POST", "/api/logout", { bearer: null, headers: session })).status).toBe(400);
     const logout = await app.call("POST", "/api/logout", { bearer: null, headers: { ...session, "x-gemrelay-console": "1" } });
     expect(logout.headers.get("set-cookie")).toMatch(/^gemrelay_session=; .*Max-Age=0/);
+    // Logout revoked the session: the old cookie no longer works.
+    expect((await app.call("GET", "/api/keys", { bearer: null, headers: session })).status).toBe(401);
   });
 
   it("marks the cookie Secure behind https", async () => {

@@ -6,6 +6,7 @@ import { createApp } from "../../shared/app.ts";
 import { readWorkerConfig } from "../../shared/config/env.ts";
 import { inProcessEgress } from "../../shared/egress/egress.ts";
 import { MemoryStore } from "../../shared/store/memory.ts";
+import { cloudflareClientAddress } from "../../shared/net/client-address.ts";
 import type { GeminiSimulator } from "../sim/index.ts";
 
 export const adminKey = "admin-key-for-tests-0123456789";
@@ -41,6 +42,8 @@ export function startAdminApp(
     store,
     egresses: [inProcessEgress(config.upstream)],
     platform: "test",
+    // Tests tell clients apart by cf-connecting-ip, as the worker does.
+    clientAddress: cloudflareClientAddress,
     log: (entry) => logs.push(JSON.stringify(entry)),
     ...(reloadKeys ? { reloadKeys } : {}),
   });

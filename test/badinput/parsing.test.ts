@@ -24,6 +24,16 @@ describe("parseJsonBody", () => {
     expect(parseJsonBody(bytes(`{"a":${nested(maximumJsonDepth)}}`), null)).toEqual({ problem: `nests deeper than ${maximumJsonDepth} levels` });
     expect(parseJsonBody(bytes(nested(1_000_000)), null)).toEqual({ problem: `nests deeper than ${maximumJsonDepth} levels` });
   });
+
+  it("counts nesting on the bytes before parsing: brackets inside strings (escaped quotes too) do not count", () => {
+    const inString = `{"text":"${"[{".repeat(500)} \\\" ${"[".repeat(500)}\\\\","more":${nested(maximumJsonDepth - 1)}}`;
+    expect(parseJsonBody(bytes(inString), null)).toHaveProperty("value");
+    const afterString = `{"text":"\\\\","deep":${nested(maximumJsonDepth)}}`;
+    expect(parseJsonBody(bytes(afterString), null)).toEqual({ problem: `nests deeper than ${maximumJsonDepth} levels` });
+    // Refused by the scan, not by JSON.parse: the text is not even valid JSON after the brackets.
+    expect(parseJsonBody(bytes(`${"[".repeat(maximumJsonDepth + 1)} not json`), null)).toEqual({ problem: `nests deeper than ${maximumJsonDepth} levels` });
+    expect(parseJsonBody(bytes(`["${"\\".repeat(3)}"]`), null)).toMatchObject({ problem: expect.stringMatching(/^is not JSON/) });
+  });
 });
 
 describe("readBoundedBody", () => {

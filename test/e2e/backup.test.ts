@@ -57,7 +57,7 @@ describe("backup from the self-host, restore into the worker under workerd", () 
     const text = await response.text();
     for (const key of keys) expect(text).not.toContain(key);
     const backup = JSON.parse(text) as { format: string; version: number; platform: string; keys: unknown[]; accessKeys: unknown[]; settings: Record<string, string> };
-    expect(backup).toMatchObject({ format: "gemrelay-backup", version: 1, platform: "node" });
+    expect(backup).toMatchObject({ format: "gemrelay-backup", version: 2, platform: "node" });
     expect(backup.keys).toHaveLength(2);
     expect(backup.accessKeys).toHaveLength(1);
     expect(Object.keys(backup.settings).sort()).toEqual(["policy.budgets", "policy.models"]);
