@@ -5,12 +5,12 @@
 import type { AppContext } from "./app.ts";
 import { authenticate } from "./auth.ts";
 import { parseJsonBody, readBoundedBody } from "./body.ts";
-import { BadRequestError } from "./errors.ts";
+import { BadRequestError, GemrelayError } from "./errors.ts";
 import { arrayEncoder, collectAnswer, sseEncoder } from "./gemini/encode.ts";
-import { modelNameProblem, type GeminiPath } from "./gemini/paths.ts";
+import { withModel, type GeminiPath } from "./gemini/paths.ts";
 import { SseDataReader, jsonArrayEncoder } from "./gemini/sse.ts";
 import { generateContentRequestSchema, type GenerateContentRequest } from "./gemini/types.ts";
-import { nativeModelList, withModel } from "./policy/model-lists.ts";
+import { nativeModelList } from "./policy/model-lists.ts";
 import { admitModel } from "./policy/model-requests.ts";
 import { resumeOverrides } from "./resume/config.ts";
 import { generate } from "./resume/generate.ts";
@@ -60,8 +60,12 @@ export async function handleNative(
   background: Background,
 ): Promise<Response> {
   const identity = authenticate(request, url, context.config);
-  const modelProblem = route.model === null ? null : modelNameProblem(route.model);
-  if (modelProblem !== null) throw new BadRequestError(modelProblem);
+  // The path grammar (gemini/paths.ts) refused a spelling of a model path: never forwarded as "no model".
+  if (route.problem !== null) throw new GemrelayError(route.problem.message, route.problem.status);
+  // Model methods are POST only; a GET or HEAD on one would reach Google as a call of its own.
+  if (route.action !== null && request.method !== "POST") {
+    throw new GemrelayError(`Method not found: ${route.action} takes POST, not ${request.method}.`, 404);
+  }
 
   const query = new URLSearchParams(url.search);
   query.delete("key");
@@ -113,7 +117,7 @@ export async function handleNative(
   // Model policy on the other model paths (countTokens, embedContent, GET models/{id}): 404 or alias.
   const policy = await context.policies.models.current();
   const target = route.model === null ? null : admitModel(policy, route.model);
-  const path = target !== null && target !== route.model ? withModel(route.path, target) : route.path;
+  const path = target !== null ? withModel(route, target) : route.path;
   const modelList = route.model === null && request.method === "GET" && /\/models$/.test(route.path);
   const cacheKey = path + (search ? `?${search}` : "");
   const cached = modelList && identity.mode === "pool" ? context.modelLists.native.get(cacheKey) : undefined;

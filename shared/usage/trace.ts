@@ -14,6 +14,7 @@ import type { UsageMetadata } from "../gemini/types.ts";
 import type { GenerateEvent } from "../resume/generate.ts";
 import type { BodyEnd } from "../streams.ts";
 import { allowsModel } from "../access/access-keys.ts";
+import { isModelName } from "../gemini/paths.ts";
 
 /** The client a request is charged to. */
 export interface ClientRef {
@@ -87,7 +88,7 @@ export class RequestTrace {
     model: string | null,
     private readonly clock: () => number,
   ) {
-    this.model = model ?? "*";
+    this.model = model !== null && isModelName(model) ? model : "*";
     this.finished = new Promise((resolve) => (this.settle = resolve));
   }
 
@@ -96,7 +97,8 @@ export class RequestTrace {
     if (!allowsModel(this.client.models, model)) {
       throw new ForbiddenError(`This gemrelay access key may not use model ${model}.`);
     }
-    if (model !== "*") this.model = model;
+    // Only a model id reaches a record (usage rows, the log, the console): never arbitrary text.
+    if (isModelName(model)) this.model = model;
     if (/:streamGenerateContent\b/.test(pathAndQuery)) this.generateCalls += 1;
   }
 
