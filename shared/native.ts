@@ -5,6 +5,7 @@
 import type { AppContext } from "./app.ts";
 import { authenticate } from "./auth.ts";
 import { parseJsonBody, readBoundedBody } from "./body.ts";
+import { clientResponseHeaders } from "./egress/headers.ts";
 import { BadRequestError, GemrelayError } from "./errors.ts";
 import { arrayEncoder, collectAnswer, sseEncoder } from "./gemini/encode.ts";
 import { withModel, type GeminiPath } from "./gemini/paths.ts";
@@ -26,8 +27,6 @@ const forwardedRequestHeaders = ["content-type", "x-goog-api-client"];
 /** Non-streaming answers: how many continuations were stitched into the answer. */
 const continuationsHeader = "x-gemrelay-continuations";
 
-/** Response headers the runtime manages itself or that no longer describe the body. */
-const droppedResponseHeaders = ["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"];
 
 async function readBody(request: Request, route: GeminiPath, limit: number): Promise<AttemptPlan["body"]> {
   if (request.method === "GET" || request.method === "HEAD") return null;
@@ -137,8 +136,8 @@ export async function handleNative(
   if (stickyHash !== undefined) plan.stickyHash = stickyHash;
 
   const { response } = await sendWithFailover(plan, context, background);
-  const responseHeaders = new Headers(response.headers);
-  for (const name of droppedResponseHeaders) responseHeaders.delete(name);
+  // Framing and cookies dropped, the upstream answer's CSP set (an upstream HTML page never runs here).
+  const responseHeaders = clientResponseHeaders(response.headers);
   if (modelList && response.ok) {
     const text = await response.text();
     if (identity.mode === "pool") context.modelLists.native.set(cacheKey, text);
