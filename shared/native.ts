@@ -121,7 +121,8 @@ export async function handleNative(
   const cacheKey = path + (search ? `?${search}` : "");
   const cached = modelList && identity.mode === "pool" ? context.modelLists.native.get(cacheKey) : undefined;
   if (cached !== undefined) {
-    return new Response(nativeModelList(cached, policy), { headers: { "content-type": "application/json; charset=UTF-8" } });
+    // Served from the cache, with the headers of the upstream answer it came from.
+    return new Response(nativeModelList(cached, policy), { headers: clientResponseHeaders(new Headers({ "content-type": "application/json; charset=UTF-8" })) });
   }
   const plan: AttemptPlan = {
     requestId,
