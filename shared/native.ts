@@ -12,6 +12,7 @@ import { withModel, type GeminiPath } from "./gemini/paths.ts";
 import { SseDataReader, jsonArrayEncoder } from "./gemini/sse.ts";
 import { generateContentRequestSchema, type GenerateContentRequest } from "./gemini/types.ts";
 import { nativeModelList } from "./policy/model-lists.ts";
+import { admitBodyModel } from "./policy/body-model.ts";
 import { admitModel } from "./policy/model-requests.ts";
 import { resumeOverrides } from "./resume/config.ts";
 import { generate } from "./resume/generate.ts";
@@ -26,7 +27,6 @@ const forwardedRequestHeaders = ["content-type", "x-goog-api-client"];
 
 /** Non-streaming answers: how many continuations were stitched into the answer. */
 const continuationsHeader = "x-gemrelay-continuations";
-
 
 async function readBody(request: Request, route: GeminiPath, limit: number): Promise<AttemptPlan["body"]> {
   if (request.method === "GET" || request.method === "HEAD") return null;
@@ -124,13 +124,15 @@ export async function handleNative(
     // Served from the cache, with the headers of the upstream answer it came from.
     return new Response(nativeModelList(cached, policy), { headers: clientResponseHeaders(new Headers({ "content-type": "application/json; charset=UTF-8" })) });
   }
+  // A context cache names its model in the body: the same policy applies to it.
+  const named = target === null && body instanceof ArrayBuffer ? admitBodyModel(route.path, request.method, body, request.headers.get("content-type"), policy) : null;
   const plan: AttemptPlan = {
     requestId,
-    model: target ?? "*",
+    model: target ?? named?.model ?? "*",
     method: request.method,
     pathAndQuery: path + (search ? `?${search}` : ""),
     headers,
-    body,
+    body: named?.body ?? body,
     signal: request.signal,
   };
   if (identity.mode === "pass-through") plan.clientKey = identity.key;

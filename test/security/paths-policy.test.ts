@@ -167,6 +167,20 @@ describe.each(resumeWorkerTargets)("path grammar and model policy on %s", (_name
     expect((await send("/v1beta/models/", { method: "GET" })).status).toBe(400);
   });
 
+  it("applies the model policy to a context cache, which names its model in the body", async () => {
+    const cache = (model: unknown) => JSON.stringify({ model, contents: [{ role: "user", parts: [{ text: "long context" }] }] });
+    for (const model of [`models/${disabled}`, disabled, "models/sneaky-pro"]) {
+      expect((await send("/v1beta/cachedContents", { body: cache(model) })).status, model).toBe(404);
+    }
+    for (const model of [42, "models/<b>", "models/../x"]) {
+      expect((await send("/v1beta/cachedContents", { body: cache(model) })).status, String(model)).toBe(400);
+    }
+    expect((await send("/v1beta/cachedContents", { body: cache("models/gemini-2.5-flash-lite"), key: flashOnly })).status).toBe(403);
+    expect(sim.requests).toEqual([]);
+    await send("/v1beta/cachedContents", { body: cache("models/fast") });
+    expect((sim.requests.at(-1)?.body as { model?: string } | undefined)?.model).toBe("models/gemini-2.5-flash");
+  });
+
   it("applies the same model policy on /v1beta/openai/* as on /v1/chat/completions", async () => {
     for (const path of ["/v1beta/openai/chat/completions", "/v1/chat/completions"]) {
       for (const model of [disabled, `models/${disabled}`, "sneaky-pro"]) {
