@@ -47,7 +47,11 @@ export function clientRequests(context: AppContext, backgroundOf: (c: Context) =
     }
     attachTrace(request.signal, trace);
     background(
-      trace.finished.then((finished) => {
+      trace.finished.then(async (finished) => {
+        if (finished.ownKeyRefused) {
+          context.admin.usage.refuse();
+          return;
+        }
         // The recorder's flush is part of this task: waitUntil must keep the isolate alive for it.
         const recorded = context.admin.usage.add(finished);
         return Promise.all([recorded, countTokens(context, finished, background)]);

@@ -48,6 +48,11 @@ export interface FinishedRequest {
   status: number;
   /** True when the answer ended with an in-band error after a 200. */
   failedInBand: boolean;
+  /**
+   * True when no access key vouched for the caller (open pass-through) and Gemini refused the key
+   * it brought: as unauthenticated as a wrong access key, so it is counted, not recorded.
+   */
+  ownKeyRefused: boolean;
   latencyMs: number;
   attempts: number;
   resumes: number;
@@ -175,6 +180,7 @@ export class RequestTrace {
       relay: last?.relay ?? "",
       status,
       failedInBand: this.failedInBand,
+      ownKeyRefused: this.client.accessKey === "pass-through" && last?.kind === "key-invalid",
       latencyMs: Math.max(0, this.clock() - this.startedAt),
       attempts: this.attempts.length,
       resumes: Math.max(0, this.generateCalls - 1),

@@ -153,3 +153,36 @@ describe.each(targets)("anonymous and client-keyed state on %s", (_name, startTa
     expect(shown.filter((model) => models.includes(model)).every((model) => models.indexOf(model) >= models.length - 200)).toBe(true);
   });
 });
+
+describe.each(resumeWorkerTargets)("open pass-through on %s", (_name, startTarget) => {
+  let sim: GeminiSimulator;
+  let target: Target;
+
+  beforeAll(async () => {
+    sim = await GeminiSimulator.start();
+    target = await startTarget({ AUTH_KEY: accessKey, ADMIN_KEY: adminKey, GEMINI_API_KEYS: sim.createKey(), GEMINI_UPSTREAM: sim.url, USAGE_FLUSH_MS: "0", PASSTHROUGH: "open" });
+  });
+
+  afterAll(async () => {
+    await target?.stop();
+    await sim?.close();
+  });
+
+  it("records nothing when Gemini refuses a key no access key vouched for, and counts it as unauthenticated", async () => {
+    const admin = async (path: string) => (await (await fetch(target.url + path, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as Record<string, unknown>;
+    const refused = async () => ((await admin("/status")).refusals as { unauthenticated: number }).unauthenticated;
+    await inParallel(200, 10, async (index) => {
+      const response = await fetch(`${target.url}/v1beta/models/m${index}x:generateContent?key=${ownKey(index)}`, { method: "POST", body });
+      await response.text();
+      expect(response.status).toBe(400);
+    });
+    // Counted when each answer is over, in the background: wait for the count (no time limit but the test's).
+    while ((await refused()) < 200) await new Promise((done) => setTimeout(done, 50));
+    expect(await refused()).toBe(200);
+    const good = await fetch(`${target.url}/v1beta/models/gemini-2.5-flash:generateContent`, { method: "POST", headers: { "x-goog-api-key": accessKey }, body });
+    expect(good.status).toBe(200);
+    let log: { model: string }[] = [];
+    while (log.length === 0) log = (await admin("/api/requests?limit=500")).requests as { model: string }[];
+    expect(log.map((entry) => entry.model)).toEqual(["gemini-2.5-flash"]);
+  });
+});
