@@ -45,10 +45,12 @@ export class BoundedMap<K, V> {
     return this;
   }
 
+  /** Forgets `key`; true when it was held. */
   delete(key: K): boolean {
     return this.entries.delete(key);
   }
 
+  /** Forgets every entry. */
   clear(): void {
     this.entries.clear();
   }
