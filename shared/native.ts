@@ -5,12 +5,14 @@
 import type { AppContext } from "./app.ts";
 import { authenticate } from "./auth.ts";
 import { parseJsonBody, readBoundedBody } from "./body.ts";
-import { BadRequestError } from "./errors.ts";
+import { clientResponseHeaders } from "./egress/headers.ts";
+import { BadRequestError, GemrelayError } from "./errors.ts";
 import { arrayEncoder, collectAnswer, sseEncoder } from "./gemini/encode.ts";
-import { modelNameProblem, type GeminiPath } from "./gemini/paths.ts";
+import { withModel, type GeminiPath } from "./gemini/paths.ts";
 import { SseDataReader, jsonArrayEncoder } from "./gemini/sse.ts";
 import { generateContentRequestSchema, type GenerateContentRequest } from "./gemini/types.ts";
-import { nativeModelList, withModel } from "./policy/model-lists.ts";
+import { nativeModelList } from "./policy/model-lists.ts";
+import { admitBodyModel } from "./policy/body-model.ts";
 import { admitModel } from "./policy/model-requests.ts";
 import { resumeOverrides } from "./resume/config.ts";
 import { generate } from "./resume/generate.ts";
@@ -25,9 +27,6 @@ const forwardedRequestHeaders = ["content-type", "x-goog-api-client"];
 
 /** Non-streaming answers: how many continuations were stitched into the answer. */
 const continuationsHeader = "x-gemrelay-continuations";
-
-/** Response headers the runtime manages itself or that no longer describe the body. */
-const droppedResponseHeaders = ["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"];
 
 async function readBody(request: Request, route: GeminiPath, limit: number): Promise<AttemptPlan["body"]> {
   if (request.method === "GET" || request.method === "HEAD") return null;
@@ -60,8 +59,12 @@ export async function handleNative(
   background: Background,
 ): Promise<Response> {
   const identity = authenticate(request, url, context.config);
-  const modelProblem = route.model === null ? null : modelNameProblem(route.model);
-  if (modelProblem !== null) throw new BadRequestError(modelProblem);
+  // The path grammar (gemini/paths.ts) refused a spelling of a model path: never forwarded as "no model".
+  if (route.problem !== null) throw new GemrelayError(route.problem.message, route.problem.status);
+  // Model methods are POST only; a GET or HEAD on one would reach Google as a call of its own.
+  if (route.action !== null && request.method !== "POST") {
+    throw new GemrelayError(`Method not found: ${route.action} takes POST, not ${request.method}.`, 404);
+  }
 
   const query = new URLSearchParams(url.search);
   query.delete("key");
@@ -113,28 +116,31 @@ export async function handleNative(
   // Model policy on the other model paths (countTokens, embedContent, GET models/{id}): 404 or alias.
   const policy = await context.policies.models.current();
   const target = route.model === null ? null : admitModel(policy, route.model);
-  const path = target !== null && target !== route.model ? withModel(route.path, target) : route.path;
+  const path = target !== null ? withModel(route, target) : route.path;
   const modelList = route.model === null && request.method === "GET" && /\/models$/.test(route.path);
   const cacheKey = path + (search ? `?${search}` : "");
   const cached = modelList && identity.mode === "pool" ? context.modelLists.native.get(cacheKey) : undefined;
   if (cached !== undefined) {
-    return new Response(nativeModelList(cached, policy), { headers: { "content-type": "application/json; charset=UTF-8" } });
+    // Served from the cache, with the headers of the upstream answer it came from.
+    return new Response(nativeModelList(cached, policy), { headers: clientResponseHeaders(new Headers({ "content-type": "application/json; charset=UTF-8" })) });
   }
+  // A context cache names its model in the body: the same policy applies to it.
+  const named = target === null && body instanceof ArrayBuffer ? admitBodyModel(route.path, request.method, body, request.headers.get("content-type"), policy) : null;
   const plan: AttemptPlan = {
     requestId,
-    model: target ?? "*",
+    model: target ?? named?.model ?? "*",
     method: request.method,
     pathAndQuery: path + (search ? `?${search}` : ""),
     headers,
-    body,
+    body: named?.body ?? body,
     signal: request.signal,
   };
   if (identity.mode === "pass-through") plan.clientKey = identity.key;
   if (stickyHash !== undefined) plan.stickyHash = stickyHash;
 
   const { response } = await sendWithFailover(plan, context, background);
-  const responseHeaders = new Headers(response.headers);
-  for (const name of droppedResponseHeaders) responseHeaders.delete(name);
+  // Framing and cookies dropped, the upstream answer's CSP set (an upstream HTML page never runs here).
+  const responseHeaders = clientResponseHeaders(response.headers);
   if (modelList && response.ok) {
     const text = await response.text();
     if (identity.mode === "pool") context.modelLists.native.set(cacheKey, text);

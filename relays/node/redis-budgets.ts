@@ -6,18 +6,20 @@
  * - `p:budget:<u>:m` ZSET request id → start time, the last minute's requests
  * - `p:budget:<u>:d:<dayEnds>` counter, the requests of the Pacific day ending at `dayEnds`
  * - `p:budget:<u>:t` ZSET `<id>:<tokens>` → finish time, the last minute's input tokens
- * - `p:budget:models` SET of models with counters
+ * - `p:budget:recent-models` ZSET model → last time counted, trimmed to the most recent
+ *   `ledgerLimit` (model names come from clients: the index must not grow with every name tried)
  */
 import { randomUUID } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { BudgetLimits } from "../../shared/budget/budget-policy.ts";
 import type { BudgetCounter, BudgetReading } from "../../shared/budget/counter.ts";
 import { nextPacificMidnight } from "../../shared/gemini/classify.ts";
+import { ledgerLimit } from "../../shared/budget/ledger.ts";
 
 /**
  * Reads a unit's spending and its next slot, and counts one request when ARGV[6] is 1 and it fits;
  * the same rules as BudgetLedger.nextSlot. KEYS: minute, day, tokens, models. ARGV: now, rpm, rpd,
- * tpm (-1: no limit), dayEnds, count (1/0), request id, model. Returns {slot, minute, day, tokens}.
+ * tpm (-1: no limit), dayEnds, count (1/0), request id, model, models kept in the index. Returns {slot, minute, day, tokens}.
  */
 const budgetScript = `
 local now, rpm, rpd, tpm, dayEnds = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
@@ -49,7 +51,8 @@ if ARGV[6] == '1' and slot <= now then
   redis.call('PEXPIRE', KEYS[1], 61000)
   redis.call('INCR', KEYS[2])
   redis.call('PEXPIRE', KEYS[2], dayEnds - now + 3600000)
-  redis.call('SADD', KEYS[4], ARGV[8])
+  redis.call('ZADD', KEYS[4], now, ARGV[8])
+  redis.call('ZREMRANGEBYRANK', KEYS[4], 0, -(tonumber(ARGV[9]) + 1))
   minute, day = minute + 1, day + 1
 end
 return {slot, minute, day, tokens}`;
@@ -57,6 +60,7 @@ return {slot, minute, day, tokens}`;
 /** A {@link BudgetCounter} on `redis` under `prefix`; rejects while Redis is unreachable (the caller then counts locally). */
 export function redisBudgetCounter(redis: Redis, prefix: string): BudgetCounter {
   const unitKey = (unit: string, model: string) => `${prefix}:budget:${unit}\u0000${model}`;
+  const modelIndex = `${prefix}:budget:recent-models`;
   // Fails at once while Redis is away (commands are not queued): the caller counts locally meanwhile.
   const requireReady = () => {
     if (redis.status !== "ready") throw new Error(`Redis is ${redis.status}`);
@@ -71,7 +75,7 @@ export function redisBudgetCounter(redis: Redis, prefix: string): BudgetCounter 
       `${base}:m`,
       `${base}:d:${dayEnds}`,
       `${base}:t`,
-      `${prefix}:budget:models`,
+      modelIndex,
       now,
       limits.rpm ?? -1,
       limits.rpd ?? -1,
@@ -80,6 +84,7 @@ export function redisBudgetCounter(redis: Redis, prefix: string): BudgetCounter 
       count ? "1" : "0",
       randomUUID(),
       model,
+      ledgerLimit,
     )) as [number, number, number, number];
     return { nextSlot, minute, day, tokensMinute };
   };
@@ -89,8 +94,15 @@ export function redisBudgetCounter(redis: Redis, prefix: string): BudgetCounter 
     async spendTokens(unit, model, count, now) {
       requireReady();
       const key = `${unitKey(unit, model)}:t`;
-      await redis.multi().zadd(key, now, `${randomUUID()}:${Math.round(count)}`).pexpire(key, 61_000).sadd(`${prefix}:budget:models`, model).exec();
+      await redis
+        .multi()
+        .zadd(key, now, `${randomUUID()}:${Math.round(count)}`)
+        .pexpire(key, 61_000)
+        .zadd(modelIndex, now, model)
+        .zremrangebyrank(modelIndex, 0, -(ledgerLimit + 1))
+        .exec();
     },
-    models: () => redis.smembers(`${prefix}:budget:models`),
+    // Most recently counted first, as the ledger's.
+    models: () => redis.zrevrange(modelIndex, 0, -1),
   };
 }

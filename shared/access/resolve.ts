@@ -38,8 +38,6 @@ export async function resolveClient(request: Request, url: URL, context: AppCont
   } catch (error) {
     const refused = [presentedRecord, relayRecord].find((record) => record !== null && !usable(record));
     if (error instanceof AuthenticationError && refused) {
-      // Charged to the key it was, so the admin sees who still uses a revoked or expired key.
-      trace.client = { accessKey: refused.id, models: refused.models };
       return { error: new AuthenticationError(`This gemrelay access key was ${accessKeyState(refused, now)}; ask the admin for a new one.`) };
     }
     return { error: error instanceof GemrelayError ? error : new GemrelayError("Could not authenticate the request.", 500) };

@@ -27,5 +27,7 @@ export async function statusDocument(context: AppContext): Promise<Record<string
     budgets: await budgetStatus(context, snapshot.keys.filter((key) => key.status === "active").map((key) => key.key)),
     routing: context.config.routing,
     passThrough: context.config.passThrough,
+    // Requests that failed authentication leave no usage row or log entry, only this count (usage/recorder.ts).
+    refusals: context.admin.usage.refusals(),
   };
 }

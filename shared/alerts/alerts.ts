@@ -3,6 +3,7 @@
  * rate-limited (ALERT_MAX_PER_MINUTE), sent to the webhook in the background (waitUntil), and
  * kept in a short event feed for the admin API. An outage sends one message, not thousands.
  */
+import { BoundedMap } from "../bounded-map.ts";
 import type { Background } from "../routing/pool-view.ts";
 import type { AlertConfig } from "./config.ts";
 import { alertPayload, type AlertEvent } from "./payload.ts";
@@ -19,7 +20,8 @@ const spikeWindowMs = 5 * 60_000;
 
 /** The alert service of an app. */
 export class Alerts {
-  private readonly lastSent = new Map<string, number>();
+  /** Bounded: a subject can be a model name a client chose. */
+  private readonly lastSent = new BoundedMap<string, number>(1_000);
   private readonly recentSends: number[] = [];
   private readonly exhausted: number[] = [];
   private readonly feed: FeedEntry[] = [];

@@ -2,6 +2,7 @@
  * Budgets as the scheduler uses them: which keys may take one more request for a model now, the
  * key weights, spending, and the status view (remaining budget per key, pool capacity per model).
  */
+import { BoundedMap } from "../bounded-map.ts";
 import { poolKeyId } from "../keys/identity.ts";
 import type { KeyMetadataTable } from "../policy/key-metadata.ts";
 import type { SettingDocument } from "../policy/setting.ts";
@@ -54,12 +55,15 @@ function unitOf(id: string, metadata: KeyMetadataTable): string {
   return group === undefined ? `key:${id}` : `group:${group}`;
 }
 
+/** How many counted (not explicitly budgeted) models the status page shows, most recent first. */
+const shownCountedModels = 20;
+
 /** Budgets of an app: settings documents plus the counter (this isolate's, or one shared by every instance). */
 export class Budgets {
   /** Counts here when there is no shared counter, and while the shared one is unreachable. */
   private readonly local = ledgerCounter();
   /** unit × model × limits → the next slot a refused claim reported: keys of that unit are skipped until then. */
-  private readonly blocked = new Map<string, number>();
+  private readonly blocked = new BoundedMap<string, number>(1_000);
 
   constructor(
     readonly policy: SettingDocument<BudgetPolicy>,
@@ -112,7 +116,6 @@ export class Budgets {
         const now = this.clock();
         const slot = await this.counted((counter) => counter.reserve(budget.unit, model, budget.limits, now));
         if (slot <= now) return true;
-        if (this.blocked.size >= 1_000) for (const [name, until] of this.blocked) if (until <= now) this.blocked.delete(name);
         this.blocked.set(hintName(budget), slot);
         return false;
       },
@@ -197,6 +200,8 @@ export class Budgets {
   async shownModels(): Promise<string[]> {
     const policy = await this.policy.current();
     const named = [policy.limits, ...Object.values(policy.groups), ...Object.values(policy.keys)].flatMap((table) => Object.keys(table));
-    return [...new Set([...named.filter((model) => !model.includes("*")), ...(await this.counted((counter) => counter.models()))])].sort();
+    // Counted models are as many as clients tried: the most recent few are enough to see spending.
+    const counted = (await this.counted((counter) => counter.models())).slice(0, shownCountedModels);
+    return [...new Set([...named.filter((model) => !model.includes("*")), ...counted])].sort();
   }
 }

@@ -5,6 +5,7 @@
  * budget is best effort there (README, Operations).
  */
 import { nextPacificMidnight } from "../gemini/classify.ts";
+import { BoundedMap } from "../bounded-map.ts";
 import type { BudgetLimits } from "./budget-policy.ts";
 
 const minuteMs = 60_000;
@@ -33,9 +34,16 @@ export interface DayCount {
   day: number;
 }
 
+/**
+ * Most (unit, model) counters kept: model names come from clients, so without a bound every name
+ * tried would keep a counter (and a row of `/status`, and bytes of the Durable Object's saved
+ * days) for good. The least recently used goes first; a pool's real units × models fit many times.
+ */
+export const ledgerLimit = 2_000;
+
 /** The per-isolate budget counters. */
 export class BudgetLedger {
-  private readonly counters = new Map<string, Counter>();
+  private readonly counters = new BoundedMap<string, Counter>(ledgerLimit);
 
   private counter(unit: string, model: string, now: number): Counter {
     const name = `${unit}\u0000${model}`;
@@ -100,19 +108,24 @@ export class BudgetLedger {
     return slot;
   }
 
-  /** The day counts, to keep them across a restart (the Durable Object persists them). */
+  /** The day counts, to keep them across a restart (the Durable Object persists them); counters at 0 need no keeping. */
   days(): DayCount[] {
-    return [...this.counters].map(([name, counter]) => ({ name, dayEnds: counter.dayEnds, day: counter.day }));
+    return [...this.counters].filter(([, counter]) => counter.day > 0).map(([name, counter]) => ({ name, dayEnds: counter.dayEnds, day: counter.day }));
   }
 
   /** Restores {@link days} (counts of a day that has ended are dropped when next read). */
   restoreDays(days: readonly DayCount[]): void {
-    for (const { name, dayEnds, day } of days) this.counters.set(name, { minute: [], tokens: [], dayEnds, day });
+    for (const { name, dayEnds, day } of days.slice(-ledgerLimit)) this.counters.set(name, { minute: [], tokens: [], dayEnds, day });
   }
 
-  /** Models with counters, for the status page. */
+  /** Models with counters, the most recently counted first, for the status page. */
   models(): string[] {
-    return [...new Set([...this.counters.keys()].map((name) => name.split("\u0000")[1] ?? ""))];
+    return [...new Set([...this.counters.keys()].reverse().map((name) => name.split("\u0000")[1] ?? ""))];
+  }
+
+  /** Counters held now (bounded by {@link ledgerLimit}). */
+  get size(): number {
+    return this.counters.size;
   }
 
   /** Forgets every counter (restore, tests). */

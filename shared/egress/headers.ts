@@ -65,12 +65,23 @@ const droppedResponseHeaders: ReadonlySet<string> = new Set([
 /** Platform bookkeeping headers of an upstream that is itself behind Netlify or Vercel. */
 const droppedResponseHeaderPattern = /^x-(?:nf|netlify|vercel)-|(?:^|-)internal(?:-|$)/;
 
-/** Gemini's response headers minus framing, cookies and platform internals. */
+/**
+ * Set on every upstream answer passed on: it is data, never a page of gemrelay's origin (where the
+ * admin console and its session cookie live). Google's front end answers some bad paths with an
+ * HTML page, and a body is whatever the upstream (GEMINI_UPSTREAM may be any server) chose to send.
+ */
+const upstreamAnswerHeaders: readonly [string, string][] = [
+  ["content-security-policy", "default-src 'none'; sandbox"],
+  ["x-content-type-options", "nosniff"],
+];
+
+/** Gemini's response headers minus framing, cookies and platform internals, plus {@link upstreamAnswerHeaders}. */
 export function clientResponseHeaders(upstream: Headers): Headers {
   const outgoing = new Headers();
   upstream.forEach((value, name) => {
     if (droppedResponseHeaders.has(name) || droppedResponseHeaderPattern.test(name)) return;
     outgoing.append(name, value);
   });
+  for (const [name, value] of upstreamAnswerHeaders) outgoing.set(name, value);
   return outgoing;
 }

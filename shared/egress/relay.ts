@@ -4,7 +4,8 @@
  * nothing. Never logs; keys and the token appear in no response.
  */
 import { defaultUpstream } from "../config/upstream.ts";
-import { AuthenticationError, GemrelayError, SetupError, UpstreamUnavailableError, geminiErrorResponse } from "../errors.ts";
+import { AuthenticationError, BadRequestError, GemrelayError, SetupError, UpstreamUnavailableError, geminiErrorResponse } from "../errors.ts";
+import { requestPathProblem } from "../request-path.ts";
 import { secretEquals } from "../secrets.ts";
 import { forwardToGemini } from "./forward.ts";
 import { geminiPathOf } from "./target.ts";
@@ -100,6 +101,14 @@ export function createRelayHandler(options: RelayOptions): (request: Request) =>
       );
     }
     if (typeof upstream !== "string") return fault(upstream);
+    // The worker refuses these paths before it sends anything; a relay refuses them too, for any
+    // other holder of the hop secret (request-path.ts). The client's fault, so no fault header.
+    const pathProblem = requestPathProblem(url.pathname);
+    if (pathProblem !== null) {
+      const response = geminiErrorResponse(new BadRequestError(pathProblem));
+      response.headers.set(relayHeader, identity);
+      return response;
+    }
     try {
       const response = await forwardToGemini(request, options.fetch ? { upstream, fetch: options.fetch } : { upstream });
       response.headers.set(relayHeader, identity);

@@ -3,13 +3,17 @@
  * never by the key itself. The id is a prefix of the key's SHA-256: irreversible for keys with
  * Gemini keys' entropy (~200 bits), and the same on every isolate and after a restart.
  */
+import { BoundedMap } from "../bounded-map.ts";
 import { sha256Hex } from "../secrets.ts";
 
 /** Hex digits of the SHA-256 kept as the id: 64 bits, collisions are out of reach for any pool. */
 const idLength = 16;
 
-/** Ids computed so far in this isolate; pools are small, so the cache needs no eviction. */
-const known = new Map<string, string>();
+/**
+ * Ids computed lately in this isolate. Bounded: pass-through clients bring keys of their own
+ * (any number of them), and the usage recorder names each by its id.
+ */
+const known = new BoundedMap<string, string>(1_024);
 
 /** The id of a pool key (16 hex characters). */
 export async function poolKeyId(key: string): Promise<string> {

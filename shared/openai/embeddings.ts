@@ -15,6 +15,7 @@ import { float32ToBase64 } from "./base64.ts";
 import { readJsonBody } from "./body.ts";
 import { OpenAiRequestError } from "./errors.ts";
 import { resolveModel } from "./request.ts";
+import { admitModel } from "../policy/model-requests.ts";
 import { requiredOr } from "./schema.ts";
 import { upstreamJson } from "./upstream.ts";
 
@@ -56,7 +57,8 @@ export async function handleEmbeddings(request: Request, identity: ClientIdentit
   if (!inputs.every((input): input is string => typeof input === "string")) {
     throw new OpenAiRequestError("'input' as token arrays is not supported by Gemini embeddings; send the text.", "input", "unsupported_value");
   }
-  const model = resolveModel(body.model, context.config.openai);
+  // The model policy as on every path: a disabled model is a 404, a policy alias is resolved.
+  const model = admitModel(await context.policies.models.current(), resolveModel(body.model, context.config.openai));
   const dimensions = body.dimensions ?? undefined;
   const embedRequest = (input: string) => ({
     model: `models/${model}`,

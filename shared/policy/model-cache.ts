@@ -4,13 +4,15 @@
  * cache, so a policy change shows at once. Pass-through clients bring their own key, whose model
  * access may differ: they always get a fresh list.
  */
+import { BoundedMap } from "../bounded-map.ts";
 
 /** How long a cached model list is served. */
 export const modelListTtlMs = 300_000;
 
 /** A small time-bounded cache keyed by the upstream path and query of the list request. */
 export class ModelListCache<T> {
-  private readonly entries = new Map<string, { value: T; until: number }>();
+  /** Lists are few (one per page size and token): the bound keeps a misbehaving client from growing it. */
+  private readonly entries = new BoundedMap<string, { value: T; until: number }>(64);
 
   constructor(private readonly clock: () => number) {}
 
@@ -23,8 +25,6 @@ export class ModelListCache<T> {
 
   /** Stores `value` for `key` for the cache lifetime. */
   set(key: string, value: T): void {
-    // Lists are few (one per page size and token): a bound keeps a misbehaving client from growing it.
-    if (this.entries.size >= 64) this.entries.clear();
     this.entries.set(key, { value, until: this.clock() + modelListTtlMs });
   }
 }

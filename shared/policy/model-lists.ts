@@ -26,7 +26,3 @@ export function nativeModelList(text: string, policy: ModelPolicy): string {
   return JSON.stringify({ ...parsed.data, models });
 }
 
-/** The model path segment replaced by `target` (aliases on non-generate paths such as countTokens). */
-export function withModel(path: string, target: string): string {
-  return path.replace(/(\/(?:tuned)?[mM]odels\/)([^/:]+)/, (_match, prefix: string) => `${prefix}${encodeURIComponent(target)}`);
-}

@@ -23,7 +23,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The defaults for `model`: `*` first, the client name's and the upstream model's over it. */
-function defaultsFor(policy: ModelPolicy, requested: string, target: string): ModelDefaults {
+export function defaultsFor(policy: ModelPolicy, requested: string, target: string): ModelDefaults {
   return { ...policy.defaults["*"], ...policy.defaults[target], ...(requested !== target ? policy.defaults[requested] : {}) };
 }
 
@@ -44,16 +44,25 @@ function withDefaults(body: GenerateContentRequest, defaults: ModelDefaults): Ge
   return next;
 }
 
-function withInstructions(body: GenerateContentRequest, policy: ModelPolicy, requested: string, target: string, accessKey: string): GenerateContentRequest {
+/** The injected instructions that apply to a request for `requested` (upstream `target`) by `accessKey`, by position. */
+export function instructionsFor(policy: ModelPolicy, requested: string, target: string, accessKey: string): { before: string[]; after: string[] } {
   const matching = policy.instructions.filter(
     (instruction) =>
       (instruction.model === undefined || instruction.model === requested || instruction.model === target) &&
       (instruction.accessKey === undefined || instruction.accessKey === accessKey),
   );
-  if (matching.length === 0) return body;
+  return {
+    before: matching.filter((instruction) => instruction.position === "prepend").map((instruction) => instruction.text),
+    after: matching.filter((instruction) => instruction.position === "append").map((instruction) => instruction.text),
+  };
+}
+
+function withInstructions(body: GenerateContentRequest, policy: ModelPolicy, requested: string, target: string, accessKey: string): GenerateContentRequest {
+  const instructions = instructionsFor(policy, requested, target, accessKey);
+  if (instructions.before.length === 0 && instructions.after.length === 0) return body;
   const existing: Content["parts"] = body.systemInstruction?.parts ?? [];
-  const before = matching.filter((instruction) => instruction.position === "prepend").map((instruction) => ({ text: instruction.text }));
-  const after = matching.filter((instruction) => instruction.position === "append").map((instruction) => ({ text: instruction.text }));
+  const before = instructions.before.map((text) => ({ text }));
+  const after = instructions.after.map((text) => ({ text }));
   return { ...body, systemInstruction: { ...body.systemInstruction, parts: [...before, ...existing, ...after] } };
 }
 

@@ -7,6 +7,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { AppContext } from "../app.ts";
 import { rememberClient } from "../auth.ts";
 import { resolveClient } from "../access/resolve.ts";
+import { AuthenticationError, SetupError, type GemrelayError } from "../errors.ts";
 import { parseGeminiPath } from "../gemini/paths.ts";
 import { matchOpenAiRoute } from "../openai/paths.ts";
 import type { Background } from "../routing/pool-view.ts";
@@ -23,6 +24,11 @@ async function countTokens(context: AppContext, finished: FinishedRequest, backg
   }
 }
 
+/** A refusal before the caller was known: a wrong, missing, revoked or expired key, or no access key configured at all. */
+function failedAuthentication(error: GemrelayError): boolean {
+  return error instanceof AuthenticationError || error instanceof SetupError;
+}
+
 /** The middleware; `backgroundOf` gives the platform's way to run work after the response. */
 export function clientRequests(context: AppContext, backgroundOf: (c: Context) => Background): MiddlewareHandler {
   return async (c, next) => {
@@ -32,10 +38,20 @@ export function clientRequests(context: AppContext, backgroundOf: (c: Context) =
     if (gemini === null && matchOpenAiRoute(request, url) === null) return next();
     const background = backgroundOf(c);
     const trace = new RequestTrace(context.clock(), gemini?.model ?? null, context.clock);
+    const verdict = await resolveClient(request, url, context, trace, background);
+    rememberClient(request, verdict);
+    if ("error" in verdict && failedAuthentication(verdict.error)) {
+      // Nothing per model, key or day for a caller who is nobody: one aggregate count (recorder.ts).
+      context.admin.usage.refuse();
+      return next();
+    }
     attachTrace(request.signal, trace);
-    rememberClient(request, await resolveClient(request, url, context, trace, background));
     background(
-      trace.finished.then((finished) => {
+      trace.finished.then(async (finished) => {
+        if (finished.ownKeyRefused) {
+          context.admin.usage.refuse();
+          return;
+        }
         // The recorder's flush is part of this task: waitUntil must keep the isolate alive for it.
         const recorded = context.admin.usage.add(finished);
         return Promise.all([recorded, countTokens(context, finished, background)]);

@@ -26,6 +26,12 @@ export class UsageRecorder {
   private pending: FinishedRequest[] = [];
   private scheduled: Promise<void> | null = null;
   private lastPrune = -Infinity;
+  /**
+   * Requests refused because they failed authentication, since this isolate or process started.
+   * They get no usage row and no log entry (their model and key are the caller's choice, and an
+   * anonymous flood must not push real entries out of the log): only this one number.
+   */
+  private unauthenticated = 0;
 
   constructor(
     private readonly store: Store,
@@ -46,6 +52,16 @@ export class UsageRecorder {
       })
       .catch((error: unknown) => this.options.onError?.(error));
     return this.scheduled;
+  }
+
+  /** Counts one request that failed authentication (see {@link refusals}). */
+  refuse(): void {
+    this.unauthenticated += 1;
+  }
+
+  /** The aggregate of refused requests, for /status. */
+  refusals(): { unauthenticated: number } {
+    return { unauthenticated: this.unauthenticated };
   }
 
   /** Writes everything queued now (one Store call), then applies retention when due. */

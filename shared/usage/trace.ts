@@ -14,6 +14,7 @@ import type { UsageMetadata } from "../gemini/types.ts";
 import type { GenerateEvent } from "../resume/generate.ts";
 import type { BodyEnd } from "../streams.ts";
 import { allowsModel } from "../access/access-keys.ts";
+import { isModelName } from "../gemini/paths.ts";
 
 /** The client a request is charged to. */
 export interface ClientRef {
@@ -47,6 +48,11 @@ export interface FinishedRequest {
   status: number;
   /** True when the answer ended with an in-band error after a 200. */
   failedInBand: boolean;
+  /**
+   * True when no access key vouched for the caller (open pass-through) and Gemini refused the key
+   * it brought: as unauthenticated as a wrong access key, so it is counted, not recorded.
+   */
+  ownKeyRefused: boolean;
   latencyMs: number;
   attempts: number;
   resumes: number;
@@ -87,7 +93,7 @@ export class RequestTrace {
     model: string | null,
     private readonly clock: () => number,
   ) {
-    this.model = model ?? "*";
+    this.model = model !== null && isModelName(model) ? model : "*";
     this.finished = new Promise((resolve) => (this.settle = resolve));
   }
 
@@ -96,7 +102,8 @@ export class RequestTrace {
     if (!allowsModel(this.client.models, model)) {
       throw new ForbiddenError(`This gemrelay access key may not use model ${model}.`);
     }
-    if (model !== "*") this.model = model;
+    // Only a model id reaches a record (usage rows, the log, the console): never arbitrary text.
+    if (isModelName(model)) this.model = model;
     if (/:streamGenerateContent\b/.test(pathAndQuery)) this.generateCalls += 1;
   }
 
@@ -173,6 +180,7 @@ export class RequestTrace {
       relay: last?.relay ?? "",
       status,
       failedInBand: this.failedInBand,
+      ownKeyRefused: this.client.accessKey === "pass-through" && last?.kind === "key-invalid",
       latencyMs: Math.max(0, this.clock() - this.startedAt),
       attempts: this.attempts.length,
       resumes: Math.max(0, this.generateCalls - 1),
