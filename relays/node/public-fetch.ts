@@ -9,7 +9,7 @@ import dns, { type LookupAddress } from "node:dns";
 import http from "node:http";
 import https from "node:https";
 import type { LookupFunction } from "node:net";
-import { InternalAddressError, isInternalAddress } from "../../shared/internal-address.ts";
+import { InternalAddressError, isInternalAddress } from "../../shared/net/internal-address.ts";
 import { createNodeFetch } from "./http-fetch.ts";
 
 /**

@@ -10,7 +10,7 @@
  */
 import { bytesToBase64 } from "./base64.ts";
 import { readAtMost } from "../body.ts";
-import { InternalAddressError, isInternalHost } from "../internal-address.ts";
+import { InternalAddressError, isInternalHost } from "../net/internal-address.ts";
 import { OpenAiRequestError } from "./errors.ts";
 
 /** Largest remote image fetched. */

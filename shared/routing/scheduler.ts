@@ -171,8 +171,11 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
     const headers = new Headers(plan.headers);
     headers.set("x-goog-api-key", key);
     let response: Response;
+    // An error answer is read whole here: one that breaks off while being read failed like a connection.
+    let text = "";
     try {
       response = await egress.send({ method: plan.method, pathAndQuery: plan.pathAndQuery, headers, body: plan.body, ...(plan.signal ? { signal: plan.signal } : {}) });
+      if (!response.ok) text = await response.text();
     } catch {
       if (plan.signal?.aborted) throw new GemrelayError("The client closed the request.", 499);
       context.relayHealth.failure(egress.id, "connect", false);
@@ -194,7 +197,6 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
       return { response, key, egress, attempts: attempt };
     }
 
-    const text = await response.text();
     const verdict: Classification = classifyFailure(response.status, text, response.headers.has("x-gemrelay-fault"), context.clock());
     context.log({ ...entry, status: response.status, class: verdict.kind, reason: verdict.reason, latencyMs });
     trace?.attempted({ key, relay: egress.id, status: response.status, kind: verdict.kind, reason: verdict.reason });

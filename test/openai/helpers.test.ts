@@ -5,7 +5,7 @@ import { defaultMaxBodyBytes, readWorkerConfig } from "../../shared/config/env.t
 import { readOpenAiConfig } from "../../shared/openai/config.ts";
 import { openAiFinishReason } from "../../shared/openai/finish.ts";
 import { isAllowedHost } from "../../shared/openai/remote-image.ts";
-import { isInternalHost } from "../../shared/internal-address.ts";
+import { isInternalHost } from "../../shared/net/internal-address.ts";
 import { newToolCallId, signatureFromToolCallId, toolCallIdWithSignature } from "../../shared/openai/signature.ts";
 
 describe("thought signatures in tool call ids", () => {

@@ -3,7 +3,8 @@
  * range and spelling, URL hosts as `new URL` leaves them and raw resolver answers alike.
  */
 import { describe, expect, it } from "vitest";
-import { ipv4Bytes, ipv6Groups, isInternalAddress, isInternalHost } from "../../shared/internal-address.ts";
+import { parseIpAddress } from "../../shared/net/address.ts";
+import { ipv4Bytes, isInternalAddress, isInternalHost } from "../../shared/net/internal-address.ts";
 
 /** Hosts as a client would write them in a URL: [spelling, internal?]. */
 const urlHosts: [string, boolean][] = [
@@ -124,9 +125,9 @@ describe("isInternalAddress (what a resolver answers)", () => {
     expect(ipv4Bytes("1.2.65535")).toEqual([1, 2, 255, 255]);
     expect(ipv4Bytes("1.2.65536")).toBeNull();
     expect(ipv4Bytes("4294967296")).toBeNull();
-    expect(ipv6Groups("::ffff:1.2.3.4")).toEqual([0, 0, 0, 0, 0, 0xffff, 0x0102, 0x0304]);
-    expect(ipv6Groups("1:2:3:4:5:6:7:8")).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(ipv6Groups("1:2:3:4:5:6:7::")).toEqual([1, 2, 3, 4, 5, 6, 7, 0]);
-    expect(ipv6Groups("1:2:3:4:5:6:7:8::")).toBeNull();
+    expect([...parseIpAddress("::ffff:1.2.3.4")!]).toEqual([1, 2, 3, 4]);
+    expect([...parseIpAddress("1:2:3:4:5:6:7:8")!]).toEqual([0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 8]);
+    expect([...parseIpAddress("1:2:3:4:5:6:7::")!]).toEqual([0, 1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 0]);
+    expect(parseIpAddress("1:2:3:4:5:6:7:8::")).toBeNull();
   });
 });

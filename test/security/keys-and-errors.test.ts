@@ -175,14 +175,16 @@ describe("a malformed key already in the Store (written before keys were checked
 });
 
 /**
- * An upstream that answers an error status and then breaks off its body: reading the body throws
- * inside gemrelay, a real exception on a path without resume (countTokens, embeddings).
+ * An upstream that breaks off its body after the status line. A cut *error* answer is a failed
+ * connection (failover); a cut *success* that gemrelay reads whole (the model list, embeddings)
+ * throws inside gemrelay: a real exception, unexpected by the code that meets it.
  */
 async function brokenUpstream(): Promise<{ url: string; close(): Promise<void> }> {
   const server: Server = createServer((request, response) => {
     request.resume();
-    response.writeHead(500, { "content-type": "application/json", "content-length": "100000" });
-    response.write('{"error":{"code":500,');
+    const status = request.url?.includes(":countTokens") ? 500 : 200;
+    response.writeHead(status, { "content-type": "application/json", "content-length": "100000" });
+    response.write(status === 500 ? '{"error":{"code":500,' : '{"models":[{"name":"models/gemini-2.5-flash",');
     setImmediate(() => response.socket?.destroy());
   });
   server.listen(0, "127.0.0.1");
@@ -221,15 +223,25 @@ describe.each(targets)("an exception inside gemrelay on %s", (_name, start) => {
   }
 
   it("answers a Gemini client with a generic 500 carrying a request id", async () => {
+    const response = await fetch(`${target.url}/v1beta/models`, { headers: { "x-goog-api-key": accessKey } });
+    const text = await response.text();
+    const id = expectGeneric(response, text);
+    expect(JSON.parse(text)).toMatchObject({ error: { code: 500, status: "INTERNAL" } });
+    await expect.poll(() => target.logs()).toContain(id);
+  });
+
+  it("takes an error answer cut off mid-body for a failed connection, not an exception", async () => {
     const response = await fetch(`${target.url}/v1beta/models/gemini-2.5-flash:countTokens`, {
       method: "POST",
       headers: { "x-goog-api-key": accessKey, "content-type": "application/json" },
       body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "count" }] }] }),
     });
     const text = await response.text();
-    const id = expectGeneric(response, text);
-    expect(JSON.parse(text)).toMatchObject({ error: { code: 500, status: "INTERNAL" } });
-    await expect.poll(() => target.logs()).toContain(id);
+    // One attempt allowed, one egress: nothing could reach Gemini (never a 500 about gemrelay itself).
+    expect(response.status, text).toBe(502);
+    expect(text).not.toMatch(/Internal error|terminated|TypeError|socket|ECONN/i);
+    expect(text).not.toContain(poolKey);
+    await expect.poll(() => target.logs()).toMatch(/"model":"gemini-2.5-flash".*"class":"relay-fault"/);
   });
 
   it("answers an OpenAI client with a generic 500 in OpenAI's shape", async () => {

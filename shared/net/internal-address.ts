@@ -4,6 +4,7 @@
  * by the self-host's connection lookup hook on every address a name resolves to (so that a
  * public-looking name that resolves, or rebinds, to 127.0.0.1 is refused too).
  */
+import { parseIpAddress } from "./address.ts";
 
 /** Host names that always mean "this machine" or a private network, whatever DNS says. */
 const internalNames = /^(?:localhost|.*\.localhost|.*\.local|.*\.localdomain|.*\.internal|.*\.intranet|.*\.lan|.*\.home\.arpa|.*\.in-addr\.arpa|.*\.ip6\.arpa|metadata(?:\.google\.internal)?)$/;
@@ -63,34 +64,6 @@ function internalIpv4([a = 0, b = 0, c = 0]: readonly number[]): boolean {
   );
 }
 
-/** The eight 16-bit groups of an IPv6 address (zone id ignored, dotted IPv4 tail allowed), or null. */
-export function ipv6Groups(host: string): number[] | null {
-  const address = host.replace(/%.*$/, "");
-  if (!/^[0-9a-f:.]+$/i.test(address) || address.split("::").length > 2) return null;
-  const toGroups = (side: string): number[] | null => {
-    if (side === "") return [];
-    const groups: number[] = [];
-    const pieces = side.split(":");
-    for (const [index, piece] of pieces.entries()) {
-      if (piece.includes(".")) {
-        // Only as the last piece, and only the plain dotted form (as inet_pton reads it).
-        const bytes = index === pieces.length - 1 && /^\d{1,3}(?:\.\d{1,3}){3}$/.test(piece) ? ipv4Bytes(piece) : null;
-        if (!bytes) return null;
-        groups.push(((bytes[0] ?? 0) << 8) | (bytes[1] ?? 0), ((bytes[2] ?? 0) << 8) | (bytes[3] ?? 0));
-      } else if (/^[0-9a-f]{1,4}$/i.test(piece)) groups.push(Number.parseInt(piece, 16));
-      else return null;
-    }
-    return groups;
-  };
-  const [head = "", tail] = address.split("::");
-  const front = toGroups(head);
-  const back = tail === undefined ? [] : toGroups(tail);
-  if (!front || !back) return null;
-  if (tail === undefined) return front.length === 8 ? front : null;
-  const missing = 8 - front.length - back.length;
-  return missing >= 1 ? [...front, ...new Array<number>(missing).fill(0), ...back] : null;
-}
-
 /** The IPv4 address in groups `high` and `high + 1`. */
 function embeddedIpv4(groups: readonly number[], high: number): number[] {
   const first = groups[high] ?? 0;
@@ -128,8 +101,13 @@ function internalIpv6(groups: readonly number[]): boolean {
 export function isInternalAddress(address: string): boolean {
   const host = address.toLowerCase().replace(/^\[|\]$/g, "");
   if (host.includes(":")) {
-    const groups = ipv6Groups(host);
-    return groups === null || internalIpv6(groups);
+    // IPv6 is read by the one strict parser (net/address.ts); IPv4-mapped addresses come back as IPv4.
+    const bytes = parseIpAddress(host);
+    if (bytes === null) return true;
+    if (bytes.length === 4) return internalIpv4([...bytes]);
+    const groups: number[] = [];
+    for (let index = 0; index < 16; index += 2) groups.push(((bytes[index] ?? 0) << 8) | (bytes[index + 1] ?? 0));
+    return internalIpv6(groups);
   }
   const bytes = ipv4Bytes(host);
   return bytes === null || internalIpv4(bytes);
