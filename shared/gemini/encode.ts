@@ -18,7 +18,7 @@ import { encodeSseEvent, heartbeatData, jsonArrayEncoder, sseHeartbeat } from ".
 import type { GenerateContentResponse } from "./types.ts";
 
 /** The SSE payload after an error event: not JSON on purpose (see above); worded for whoever reads it in an exception. */
-export const incompleteAnswerLine = "gemrelay: the answer is incomplete, see the error event before this line";
+export const incompleteAnswerLine = "ANSWER_INCOMPLETE: gemrelay could not complete this answer; the error event before this line says why";
 
 const incompleteAnswerEvent = encodeSseEvent(incompleteAnswerLine);
 

@@ -89,7 +89,7 @@ describe.each(resumeWorkerTargets)("Gemini clients on %s", (_name, startTarget) 
     }
     // LangChain's unread aggregate promise (see `unhandled`), and nothing else.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    expect(unhandled.map(String)).toEqual([expect.stringContaining("[GoogleGenerativeAI Error]: Error parsing JSON response")]);
+    expect(unhandled.map(String)).toEqual([expect.stringContaining("[GoogleGenerativeAI Error]: Error parsing JSON response: \"ANSWER_INCOMPLETE")]);
     unhandled.length = 0;
 
     const sse = readSse(await (await raw(true)).text());

@@ -9,7 +9,7 @@ import { randomBytes } from "node:crypto";
 import { estimateTokens } from "./content.ts";
 import malformedCapture from "./fixtures/gemini_nonstream_MALFORMED_FUNCTION_CALL.json" with { type: "json" };
 import { isRecord } from "./json.ts";
-import { layoutOf, type OutputKind, type PlacedPart } from "./media.ts";
+import { layoutOf, ttsMimeType, type OutputKind, type PlacedPart } from "./media.ts";
 import { isGemini3 } from "./models.ts";
 import type { Fault, FunctionCallSpec } from "./types.ts";
 
@@ -383,6 +383,13 @@ function hasContent(events: readonly Record<string, unknown>[]): boolean {
 
 function mergePart(parts: Record<string, unknown>[], part: Record<string, unknown>): void {
   const previous = parts[parts.length - 1];
+  // TTS audio: the non-streamed answer carries the whole PCM stream in one part.
+  const audio = isRecord(part.inlineData) && part.inlineData.mimeType === ttsMimeType ? part.inlineData : null;
+  if (audio && previous && isRecord(previous.inlineData) && previous.inlineData.mimeType === ttsMimeType) {
+    const joined = Buffer.concat([Buffer.from(String(previous.inlineData.data), "base64"), Buffer.from(String(audio.data), "base64")]);
+    previous.inlineData = { ...previous.inlineData, data: joined.toString("base64") };
+    return;
+  }
   const isText = typeof part.text === "string";
   if (previous && isText && typeof previous.text === "string" && (previous.thought === true) === (part.thought === true)) {
     if (part.thoughtSignature === undefined) {
