@@ -1,7 +1,10 @@
 /**
  * Assembles streamed chunks into the single GenerateContentResponse a non-streaming client
  * expects: adjacent text parts of the same kind (thought or answer) joined, signatures kept on
- * the part they came with, function calls untouched, the last usage and finishReason.
+ * the part they came with, function calls untouched, the last usage and finishReason. Inline
+ * data is kept as it came (an image stays one part, byte for byte), except raw PCM audio: a TTS
+ * answer streams its audio in pieces that Gemini's non-streamed answer gives as one part, and
+ * clients read `parts[0].inlineData` for the whole of it.
  */
 import type { Candidate, GenerateContentResponse, Part } from "./types.ts";
 
@@ -22,6 +25,27 @@ function appendPart(parts: Part[], part: Part): void {
   parts.push({ ...part });
 }
 
+/** Raw PCM audio (`audio/L16;codec=pcm;rate=24000` from the TTS models): pieces that join byte for byte. */
+function pcmType(part: Part): string | null {
+  const type = part.inlineData?.mimeType;
+  return part.thought !== true && type !== undefined && /^audio\/(?:L16|pcm)\b/i.test(type) ? type : null;
+}
+
+/** `parts` with each run of PCM pieces of one type joined into one part (decoded once, encoded once). */
+function joinPcm(parts: Part[]): Part[] {
+  const result: Part[] = [];
+  for (let index = 0; index < parts.length; ) {
+    const part = parts[index]!;
+    const type = pcmType(part);
+    let end = index + 1;
+    while (type !== null && end < parts.length && pcmType(parts[end]!) === type) end += 1;
+    if (type === null || end === index + 1) result.push(part);
+    else result.push({ ...part, inlineData: { ...part.inlineData, mimeType: type, data: btoa(parts.slice(index, end).map((piece) => atob(piece.inlineData?.data ?? "")).join("")) } });
+    index = end;
+  }
+  return result;
+}
+
 /** One response from the chunks of one answer (in order). */
 export function aggregateChunks(chunks: readonly GenerateContentResponse[]): GenerateContentResponse {
   const result: GenerateContentResponse = {};
@@ -38,7 +62,7 @@ export function aggregateChunks(chunks: readonly GenerateContentResponse[]): Gen
     if (content?.role) candidate.content = { role: content.role, parts };
   }
   if (candidate) {
-    candidate.content = { role: candidate.content?.role ?? "model", parts };
+    candidate.content = { role: candidate.content?.role ?? "model", parts: joinPcm(parts) };
     result.candidates = [candidate];
   }
   return result;

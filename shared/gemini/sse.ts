@@ -48,13 +48,24 @@ export function encodeSseEvent(data: string): Uint8Array {
   return encoder.encode(`data: ${data}\r\n\r\n`);
 }
 
-/** An SSE comment line; clients skip it (REFERENCE.md §6). Used as a heartbeat while waiting. */
-export const sseHeartbeat: Uint8Array = encoder.encode(": keep-alive\r\n\r\n");
+/**
+ * The heartbeat chunk: a candidate whose only part is empty text, without finishReason, usage or
+ * identity. Not an SSE comment: the legacy `@google/generative-ai` parser (and LangChain's
+ * `ChatGoogleGenerativeAI` on it) only matches `data: ` at the head of its buffer, so one comment
+ * stalls it and it fails with "Failed to parse stream" at the end. Every Gemini client parses this
+ * and takes nothing from it: @google/genai and the legacy SDK give an empty `text`, LangChain an
+ * empty chunk, @ai-sdk/google skips empty text, the Gemini CLI (and @google/genai chats) leave it
+ * out of the history as "invalid content" (README, client table; test/clients).
+ */
+export const heartbeatData = '{"candidates":[{"content":{"role":"model","parts":[{"text":""}]},"index":0}]}';
+
+/** The heartbeat chunk as an SSE event (see {@link heartbeatData}). */
+export const sseHeartbeat: Uint8Array = encodeSseEvent(heartbeatData);
 
 /**
  * Writes the JSON array Gemini streams without `alt=sse`: `[` obj `,` obj `]`, incrementally so
  * each element still reaches the client at once. `elementOf` gives an item's JSON text, or null
- * to write nothing for it (heartbeats). A transformer, for streams.ts `transformed`.
+ * to write nothing for it. A transformer, for streams.ts `transformed`.
  */
 export function jsonArrayEncoder<T = string>(elementOf: (item: T) => string | null = (item) => String(item)): Transformer<T, Uint8Array> {
   let first = true;

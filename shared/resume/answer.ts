@@ -70,6 +70,8 @@ export function endsLikeFinished(text: string): boolean {
 export class StitchedAnswer {
   /** Visible text the client has been sent. */
   #sent = "";
+  /** Kinds of the non-text output parts (inline data, code execution, …) the client has been sent, in order of first sight. */
+  readonly #sentParts: string[] = [];
   /** Empty STOPs seen on continuations; the second one is believed. */
   #emptyContinuations = 0;
   #lastContinueReason: TruncationReason | undefined;
@@ -82,6 +84,16 @@ export class StitchedAnswer {
   /** The visible text the client has. */
   get sent(): string {
     return this.#sent;
+  }
+
+  /**
+   * The kinds of non-text output parts the client has (`inlineData`, `executableCode`, …), empty
+   * when it has text only. Such an answer is never continued nor restarted: a continuation can
+   * carry only text (an image or audio re-sent as a model turn is not a prefill Gemini continues
+   * from), and a restart would send the client the part a second time (README, Resume).
+   */
+  get sentParts(): readonly string[] {
+    return this.#sentParts;
   }
 
   /** Starts attempt `number`: after visible text it is a continuation, stitched at its seam. */
@@ -132,7 +144,7 @@ export class StitchedAnswer {
       this.#lastContinueReason = verdict.reason;
     }
     // A restart would repeat what the client already has: end with Gemini's finish instead.
-    if (verdict.action === "restart" && this.#sent.length > 0) return { action: "complete", reason: "final-finish" };
+    if (verdict.action === "restart" && (this.#sent.length > 0 || this.#sentParts.length > 0)) return { action: "complete", reason: "final-finish" };
     return verdict;
   }
 
@@ -200,16 +212,25 @@ export class StitchedAnswer {
         if (released.length > 0 || part.thoughtSignature !== undefined) result.push({ ...part, text: released });
         continue;
       }
-      // A tool call or media part ends the text before it: release what is held, in order.
+      // A tool call or media part ends the text before it: release what is held, in order. The
+      // part itself is never held nor rewritten: inline data goes out as Gemini sent it.
       const held = attempt.text.finish();
       if (held.length > 0) {
         this.#sent += held;
         result.push({ text: held });
         changed = true;
       }
+      this.#noteOutputPart(part);
       result.push(part);
     }
     return changed ? result : parts;
+  }
+
+  /** Remembers the kind of a non-text output part going to the client (a function call is not one: it completes the answer). */
+  #noteOutputPart(part: Part): void {
+    if (part.functionCall !== undefined) return;
+    const kind = Object.keys(part).find((name) => name !== "thoughtSignature" && name !== "thought" && name !== "text") ?? "part";
+    if (!this.#sentParts.includes(kind)) this.#sentParts.push(kind);
   }
 
   /** The first responseId and modelVersion seen become the answer's. */

@@ -18,6 +18,10 @@ export function sentinelApplies(request: GenerateContentRequest): boolean {
   if ((request.tools?.length ?? 0) > 0) return false;
   const config = request.generationConfig ?? {};
   if (config.responseSchema !== undefined || config.responseJsonSchema !== undefined) return false;
+  // Image and audio output (TTS would speak the marker): the marker is for text answers only.
+  const modalities = config.responseModalities;
+  if (Array.isArray(modalities) && modalities.some((modality) => String(modality).toUpperCase() !== "TEXT")) return false;
+  if (config.speechConfig !== undefined) return false;
   const mimeType = config.responseMimeType;
   return typeof mimeType !== "string" || mimeType === "text/plain";
 }

@@ -134,6 +134,10 @@ export class ResumeSession {
           verdict = outcome.verdict;
         }
         if (this.#stopped) return this.#report("cancelled");
+        if (this.#answer.sentParts.length > 0) {
+          yield { kind: "error", error: this.#notContinuable(verdict) };
+          return this.#report("failed");
+        }
         if (!this.#mayContinue()) {
           yield { kind: "error", error: this.#exhausted(verdict) };
           return this.#report("exhausted");
@@ -303,6 +307,20 @@ export class ResumeSession {
         reason: empty ? "EMPTY_ANSWER" : "ANSWER_INCOMPLETE",
         domain: "gemrelay",
         metadata: { verdict: verdict.reason, attempts: String(tries), deliveredCharacters: String(this.#answer.sent.length) },
+      },
+    ]);
+  }
+
+  /** The answer was cut after an image, audio or code execution part reached the client: it is not continued (answer.ts `sentParts`). */
+  #notContinuable(verdict: Unfinished): GemrelayError {
+    const parts = this.#answer.sentParts;
+    const message = `Gemini's answer was cut off (${verdict.reason}) after ${parts.join(", ")} output had been sent; such an answer is not continued (a continuation cannot carry it, a restart would send it twice).`;
+    return new UpstreamUnavailableError(message, 502, [
+      {
+        "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+        reason: "ANSWER_INCOMPLETE",
+        domain: "gemrelay",
+        metadata: { verdict: verdict.reason, attempts: String(this.#attempts), deliveredCharacters: String(this.#answer.sent.length), deliveredParts: parts.join(",") },
       },
     ]);
   }

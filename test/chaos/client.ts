@@ -4,6 +4,7 @@
  * that is not the whole answer and says nothing) or a wrong error (malformed, or of a class
  * that no fault should produce).
  */
+import { incompleteAnswerLine } from "../../shared/gemini/encode.ts";
 import { isRecord } from "../sim/json.ts";
 import { finishReasonOf, parseSseEvents, visibleText } from "../sim/index.ts";
 
@@ -81,8 +82,11 @@ function judgeError(where: "HTTP" | "in-stream", classes: Readonly<Record<number
 /** A stream: the whole answer with exactly one finishReason, or a terminal error event after no finishReason. */
 function judgeStream(text: string, expected: string): Verdict {
   let events: unknown[];
+  // A given-up answer ends with its error event and then gemrelay's incomplete-answer line (not JSON).
+  const incompleteLine = `data: ${incompleteAnswerLine}\r\n\r\n`;
+  const incomplete = text.endsWith(incompleteLine);
   try {
-    events = parseSseEvents(text);
+    events = parseSseEvents(incomplete ? text.slice(0, -incompleteLine.length) : text);
   } catch {
     return { kind: "wrong-error", detail: `unparseable SSE: ${JSON.stringify(text.slice(-200))}` };
   }
@@ -90,6 +94,7 @@ function judgeStream(text: string, expected: string): Verdict {
   const errorAt = events.findIndex((event) => isRecord(event) && "error" in event);
   if (errorAt >= 0) {
     if (errorAt !== events.length - 1 || finishes > 0) return { kind: "wrong-error", detail: `error event not terminal (event ${errorAt + 1} of ${events.length}, ${finishes} finishReason(s))` };
+    if (!incomplete) return { kind: "wrong-error", detail: "error event not followed by the incomplete-answer line" };
     return judgeError("in-stream", streamErrorClasses, events[errorAt]);
   }
   const visible = visibleText(events);

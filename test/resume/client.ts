@@ -4,6 +4,8 @@
  * responseId, monotonic usage, thoughts only before the answer, no thought text upstream).
  */
 import { expect } from "vitest";
+import { incompleteAnswerLine } from "../../shared/gemini/encode.ts";
+import { heartbeatData } from "../../shared/gemini/sse.ts";
 import { compactGoogleJson } from "../sim/json.ts";
 import { finishReasonOf, parseSseEvents, partsOf, visibleText, type EventGate, type RecordedRequest } from "../sim/index.ts";
 
@@ -28,9 +30,22 @@ export function postGenerate(fetcher: Fetcher, key: string, model: string, body:
   });
 }
 
-/** A raw SSE body split into its data payloads and the number of comment (heartbeat) lines. */
-export function readSse(text: string): { events: unknown[]; comments: number } {
-  return { events: parseSseEvents(text), comments: text.split(/\r?\n/).filter((line) => line.startsWith(":")).length };
+const heartbeat = JSON.stringify(JSON.parse(heartbeatData));
+const incompleteLine = `data: ${incompleteAnswerLine}\r\n\r\n`;
+
+/** Whether a parsed event is gemrelay's heartbeat chunk (shared/gemini/sse.ts). */
+export function isHeartbeat(event: unknown): boolean {
+  return JSON.stringify(event) === heartbeat;
+}
+
+/**
+ * A raw SSE body split into its data payloads (heartbeats left out, and counted), and whether it
+ * ended with gemrelay's incomplete-answer line (which is not JSON, and only ever last).
+ */
+export function readSse(text: string): { events: unknown[]; heartbeats: number; incomplete: boolean } {
+  const incomplete = text.endsWith(incompleteLine);
+  const all = parseSseEvents(incomplete ? text.slice(0, -incompleteLine.length) : text);
+  return { events: all.filter((event) => !isHeartbeat(event)), heartbeats: all.filter(isHeartbeat).length, incomplete };
 }
 
 /** The `error` of an `{"error": …}` event, or undefined. */
@@ -72,7 +87,15 @@ export function expectCleanContinuations(requests: readonly RecordedRequest[], t
   }
 }
 
-/** Reads an SSE response one `data` payload at a time (comments skipped); null at the end. */
+function parseOrNull(data: string): unknown {
+  try {
+    return JSON.parse(data) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads an SSE response one `data` payload at a time (comments and heartbeats skipped); null at the end. */
 export function sseDataReader(response: Response): () => Promise<string | null> {
   const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
   let buffer = "";
@@ -82,7 +105,7 @@ export function sseDataReader(response: Response): () => Promise<string | null> 
       if (boundary !== null) {
         const block = buffer.slice(0, boundary.index);
         buffer = buffer.slice(boundary.index + boundary[0].length);
-        if (block.startsWith("data: ")) return block.slice("data: ".length);
+        if (block.startsWith("data: ") && !isHeartbeat(parseOrNull(block.slice("data: ".length)))) return block.slice("data: ".length);
         continue;
       }
       const next = await reader.read();

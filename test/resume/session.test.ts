@@ -87,9 +87,9 @@ describe("resume engine (in process)", () => {
     const full = "An answer that stalls halfway and is then continued by another attempt.";
     sim.setAnswer(continuingAnswer(full));
     sim.enqueue({ kind: "cut", afterChars: 30, mode: "stall" });
-    const { events, comments } = await stream(generateBody("stall"));
+    const { events, heartbeats } = await stream(generateBody("stall"));
     expectOneAnswer(events, full, "stall");
-    expect(comments).toBeGreaterThanOrEqual(2);
+    expect(heartbeats).toBeGreaterThanOrEqual(2);
     expect(app.logs.find((entry) => entry.event === "resume")).toMatchObject({ verdict: "stall", attempt: 2, characters: 30 });
   });
 

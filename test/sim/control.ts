@@ -59,7 +59,8 @@ const modifiers = {
 
 /** Validates a fault sent over HTTP. */
 export const faultSchema = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("cut"), afterChars: z.number().int().nonnegative(), mode: z.enum(["close", "reset", "stall"]), ...modifiers }),
+  z.object({ kind: z.literal("cut"), afterChars: z.number().int().nonnegative(), mode: z.enum(["close", "reset", "stall"]), afterParts: z.number().int().nonnegative().optional(), ...modifiers }),
+  z.object({ kind: z.literal("pause"), afterChars: z.number().int().nonnegative(), ms: z.number().nonnegative(), ...modifiers }),
   z.object({ kind: z.literal("empty-stop"), shape: z.enum(["no-parts", "empty-text"]).optional(), ...modifiers }),
   z.object({ kind: z.literal("no-finish"), ...modifiers }),
   z.object({ kind: z.literal("error-in-stream"), afterChars: z.number().int().nonnegative(), error: z.record(z.string(), z.unknown()).optional(), ...modifiers }),

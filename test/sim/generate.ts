@@ -8,6 +8,7 @@ import { googleError, missingFieldError, missingThoughtSignatureError, overloade
 import type { EventGate } from "./gate.ts";
 import { buildStream, firstCharacters, inStreamOverload, mergeStream, type GenerationInput } from "./generation.ts";
 import { isRecord, prettyGoogleJson } from "./json.ts";
+import { isTtsModel, outputKindOf, responseModalitiesOf } from "./media.ts";
 import { isGemini3, type SimulatedModel } from "./models.ts";
 import type { AnswerFunction, Fault, RecordedRequest } from "./types.ts";
 import { EventEncoder, sendAnswer, sleep, startResponse, streamContentType, untilAborted, write, type StreamFormat } from "./wire.ts";
@@ -32,6 +33,10 @@ export interface GenerateContext {
 export function validateGenerateRequest(recorded: RecordedRequest): HttpAnswer | null {
   const contents = contentsOf(recorded.body);
   if (contents.length === 0) return missingFieldError("GenerateContentRequest", "contents");
+  if (recorded.model !== null && isTtsModel(recorded.model) && !responseModalitiesOf(recorded.body).includes("AUDIO")) {
+    const asked = responseModalitiesOf(recorded.body);
+    return googleError(400, `The requested combination of response modalities (${asked.length > 0 ? asked.join(", ") : "TEXT"}) is not supported by the model. models/${recorded.model} accepts the following combination of response modalities:\n* AUDIO\n`);
+  }
   if (recorded.model !== null && isGemini3(recorded.model)) return missingSignatureCheck(recorded);
   return null;
 }
@@ -81,6 +86,7 @@ function generationInput(context: GenerateContext): GenerationInput {
     chunkChars: context.chunkChars,
     maxOutputTokens: maxOutputTokensOf(recorded.body),
     fault: context.fault,
+    output: outputKindOf(model.id, recorded.body),
   };
 }
 
@@ -104,6 +110,7 @@ async function streamAnswer(context: GenerateContext, input: GenerationInput, fo
   if (fault?.kind === "first-byte-delay" && fault.afterHeaders === true && !(await sleep(fault.ms, signal))) return;
   for (const [index, event] of script.events.entries()) {
     if (index > 0 && !(await sleep(intervalMs, signal))) return;
+    if (index > 0 && script.pause?.afterEvent === index && !(await sleep(script.pause.ms, signal))) return;
     if (context.gate && !(await context.gate.pass(signal))) return;
     if (!(await write(res, encoder.event(event), signal))) return;
     context.gate?.record(event);

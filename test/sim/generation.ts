@@ -9,6 +9,7 @@ import { randomBytes } from "node:crypto";
 import { estimateTokens } from "./content.ts";
 import malformedCapture from "./fixtures/gemini_nonstream_MALFORMED_FUNCTION_CALL.json" with { type: "json" };
 import { isRecord } from "./json.ts";
+import { layoutOf, ttsMimeType, type OutputKind, type PlacedPart } from "./media.ts";
 import { isGemini3 } from "./models.ts";
 import type { Fault, FunctionCallSpec } from "./types.ts";
 
@@ -29,6 +30,8 @@ export interface GenerationInput {
   chunkChars: number;
   maxOutputTokens: number | null;
   fault: Fault | null;
+  /** Image, audio or code execution answers (media.ts); default text. */
+  output?: OutputKind;
 }
 
 /** The events of one streamed answer and how the connection ends after them. */
@@ -37,6 +40,8 @@ export interface StreamScript {
   events: Record<string, unknown>[];
   /** end = clean end of the body; reset = socket destroyed; stall = nothing more is sent. */
   ending: "end" | "reset" | "stall";
+  /** A `pause` fault: silence of `ms` after event number `afterEvent` (from 1). */
+  pause?: { afterEvent: number; ms: number };
 }
 
 /** The body Gemini sends for an overload that happens after the stream started. */
@@ -173,21 +178,69 @@ export function buildStream(input: GenerationInput): StreamScript {
     builder.push([{ text: chunk, thought: true }]);
   }
 
-  const shape = shapeFor(fault, budget.answer, budget.finishReason);
+  const layout = layoutOf(input.output ?? "text", budget.answer);
+  const shape = shapeFor(fault, layout.text, budget.finishReason);
   // With visible thoughts, the first answer part carries the signature (REFERENCE §1).
   const signature = visibleThoughts.length > 0 ? newThoughtSignature() : null;
   if (shape.emptyStop) {
     builder.pushRaw(emptyCandidateChunk(builder, shape.emptyStop === "empty-text" ? [{ text: "" }] : [], input.model));
   } else if (shape.functionCalls) {
-    pushText(builder, splitText(shape.text, input.chunkChars), signature, null);
+    pushText(builder, answerItems(splitText(shape.text, input.chunkChars), []), signature, null);
     for (const call of shape.functionCalls) builder.addCandidateTokens(estimateTokens(JSON.stringify(call)));
     const parts = shape.functionCalls.map((call, index) => (index === 0 ? { functionCall: call, thoughtSignature: newThoughtSignature() } : { functionCall: call }));
     builder.push(parts, { finishReason: "STOP", finishMessage: functionCallMessage });
   } else {
-    pushText(builder, splitText(shape.text, input.chunkChars), signature, finishOf(shape), isGemini3(input.model));
+    const afterParts = fault?.kind === "cut" ? fault.afterParts : undefined;
+    pushText(builder, answerItems(splitText(shape.text, input.chunkChars), layout.parts, afterParts), signature, finishOf(shape), isGemini3(input.model));
   }
   if (shape.trailingEvent) builder.pushRaw(shape.trailingEvent);
-  return { events: builder.events, ending: shape.ending };
+  const script: StreamScript = { events: builder.events, ending: shape.ending };
+  if (fault?.kind === "pause") script.pause = { afterEvent: eventReaching(builder.events, fault.afterChars), ms: fault.ms };
+  return script;
+}
+
+/** One answer chunk's content: a piece of text, or a non-text part with its tokens. */
+type AnswerItem = { text: string } | { part: Record<string, unknown>; tokens: number };
+
+/**
+ * The answer's chunks in order: text pieces, and each non-text part in a chunk of its own once
+ * the text before it has gone out. Parts placed after the (cut) text are left out, and so is
+ * everything after the `afterParts`-th part when a cut says so.
+ */
+function answerItems(chunks: string[], parts: readonly PlacedPart[], afterParts?: number): AnswerItem[] {
+  const items: AnswerItem[] = [];
+  let offset = 0;
+  let next = 0;
+  let placed = 0;
+  const placeUpTo = (position: number): boolean => {
+    for (; next < parts.length && parts[next]!.offset <= position; next++) {
+      if (afterParts !== undefined && placed >= afterParts) return false;
+      items.push({ part: parts[next]!.part, tokens: parts[next]!.tokens });
+      placed += 1;
+    }
+    return afterParts === undefined || placed < afterParts;
+  };
+  for (const chunk of chunks) {
+    if (!placeUpTo(offset)) return items;
+    items.push({ text: chunk });
+    offset += Array.from(chunk).length;
+  }
+  placeUpTo(offset);
+  return items;
+}
+
+/** The number (from 1) of the event with which the answer's visible text reaches `characters`. */
+function eventReaching(events: readonly Record<string, unknown>[], characters: number): number {
+  let seen = 0;
+  for (const [index, event] of events.entries()) {
+    const candidates = Array.isArray(event.candidates) ? event.candidates : [];
+    const first: unknown = candidates[0];
+    const content = isRecord(first) && isRecord(first.content) ? first.content : null;
+    const parts = content !== null && Array.isArray(content.parts) ? content.parts : [];
+    for (const part of parts) if (isRecord(part) && part.thought !== true && typeof part.text === "string") seen += Array.from(part.text).length;
+    if (seen >= characters) return index + 1;
+  }
+  return events.length;
 }
 
 /** The candidate fields that end an answer (finishReason, finishMessage, safetyRatings), or null for none. */
@@ -204,12 +257,19 @@ function finishOf(shape: Shape): Record<string, unknown> | null {
  * `finish`. Gemini 3 ends a normal answer (STOP, MAX_TOKENS) with an extra empty-text part that
  * carries its own signature and the finishReason.
  */
-function pushText(builder: ChunkBuilder, chunks: string[], signature: string | null, finish: Record<string, unknown> | null, gemini3 = false): void {
+function pushText(builder: ChunkBuilder, chunks: AnswerItem[], signature: string | null, finish: Record<string, unknown> | null, gemini3 = false): void {
   const terminalPart = gemini3 && (finish?.finishReason === "STOP" || finish?.finishReason === "MAX_TOKENS");
-  chunks.forEach((chunk, index) => {
-    builder.addCandidateText(chunk);
+  chunks.forEach((item, index) => {
     const last = index === chunks.length - 1;
-    builder.push([withSignature({ text: chunk }, index === 0 ? signature : null)], last && !terminalPart && finish ? finish : {});
+    let part: Record<string, unknown>;
+    if ("text" in item) {
+      builder.addCandidateText(item.text);
+      part = { text: item.text };
+    } else {
+      builder.addCandidateTokens(item.tokens);
+      part = item.part;
+    }
+    builder.push([withSignature(part, index === 0 ? signature : null)], last && !terminalPart && finish ? finish : {});
   });
   if (finish === null) return;
   if (terminalPart) builder.push([{ text: "", thoughtSignature: newThoughtSignature() }], finish);
@@ -232,6 +292,8 @@ function shapeFor(fault: Fault | null, answer: string, naturalFinish: string): S
   switch (fault?.kind) {
     case "cut":
       return { text: firstCharacters(answer, fault.afterChars), finishReason: null, ending: fault.mode === "close" ? "end" : fault.mode };
+    case "pause":
+      return { text: answer, finishReason: naturalFinish, ending: "end" };
     case "no-finish":
       return { text: answer, finishReason: null, ending: "end" };
     case "empty-stop":
@@ -321,6 +383,13 @@ function hasContent(events: readonly Record<string, unknown>[]): boolean {
 
 function mergePart(parts: Record<string, unknown>[], part: Record<string, unknown>): void {
   const previous = parts[parts.length - 1];
+  // TTS audio: the non-streamed answer carries the whole PCM stream in one part.
+  const audio = isRecord(part.inlineData) && part.inlineData.mimeType === ttsMimeType ? part.inlineData : null;
+  if (audio && previous && isRecord(previous.inlineData) && previous.inlineData.mimeType === ttsMimeType) {
+    const joined = Buffer.concat([Buffer.from(String(previous.inlineData.data), "base64"), Buffer.from(String(audio.data), "base64")]);
+    previous.inlineData = { ...previous.inlineData, data: joined.toString("base64") };
+    return;
+  }
   const isText = typeof part.text === "string";
   if (previous && isText && typeof previous.text === "string" && (previous.thought === true) === (part.thought === true)) {
     if (part.thoughtSignature === undefined) {

@@ -86,7 +86,7 @@ describe("models", () => {
     expect(page.models[0]?.name).toBe("models/gemini-2.5-flash");
     expect(page.nextPageToken).toBeTruthy();
     const second = (await (await fetch(`${sim.url}/v1beta/models?pageSize=4&pageToken=${page.nextPageToken}&key=${key}`)).json()) as typeof page;
-    expect(second.models.map((model) => model.name)).toEqual(["models/gemini-embedding-001", "models/text-embedding-004"]);
+    expect(second.models.map((model) => model.name)).toEqual(["models/gemini-2.5-flash-image", "models/gemini-2.5-flash-preview-tts", "models/gemini-embedding-001", "models/text-embedding-004"]);
     expect(second.nextPageToken).toBeUndefined();
     expect(sim.requests[0]?.action).toBe("models.list");
     expect(sim.requests[0]?.keyInUrl).toBe(true);
@@ -691,7 +691,7 @@ describe("@google/genai against the simulator", () => {
     const names: string[] = [];
     for await (const model of await ai.models.list({ config: { pageSize: 4 } })) names.push(model.name ?? "");
     expect(names).toContain("models/gemini-3-pro-preview");
-    expect(names).toHaveLength(6);
+    expect(names).toHaveLength(8);
   });
 
   it("surfaces simulated errors as SDK errors", async () => {

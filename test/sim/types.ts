@@ -125,8 +125,13 @@ export interface FunctionCallSpec {
 
 /** The fault kinds; see {@link Fault}. */
 export type FaultKind =
-  /** Visible text stops after `afterChars` answer characters. close = clean end without finishReason; reset = socket destroyed; stall = nothing more is sent until the client aborts or the simulator closes. */
-  | { kind: "cut"; afterChars: number; mode: "close" | "reset" | "stall" }
+  /**
+   * Visible text stops after `afterChars` answer characters. close = clean end without finishReason; reset = socket destroyed; stall = nothing more is sent until the client aborts or the simulator closes.
+   * Non-text parts (media.ts) placed at or before the cut are sent; `afterParts` cuts right after that many of them instead (audio: after the n-th piece).
+   */
+  | { kind: "cut"; afterChars: number; mode: "close" | "reset" | "stall"; afterParts?: number }
+  /** The whole answer, with a silence of `ms` after the chunk with which the text reaches `afterChars` characters (then the rest, normally). */
+  | { kind: "pause"; afterChars: number; ms: number }
   /** finishReason STOP and no text at all (`content` without parts, as Gemini 2.5 Pro does; `empty-text` sends `parts: [{text: ""}]`). */
   | { kind: "empty-stop"; shape?: "no-parts" | "empty-text" }
   /** The whole text, but no chunk carries a finishReason. */
