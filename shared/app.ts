@@ -27,6 +27,10 @@ import type { Store } from "./store/store.ts";
 import type { Cluster } from "./store/cluster.ts";
 import type { BudgetCounter } from "./budget/counter.ts";
 import { clientRequests } from "./usage/middleware.ts";
+import { handleLive, isLivePath } from "./live/session.ts";
+import type { LivePlatform } from "./live/socket.ts";
+import { createAuthToken } from "./live/tokens.ts";
+import { carriesLive } from "./live/upstream.ts";
 
 /** A structured log line; never carries a secret (keys are masked before they get here). */
 export type Logger = (entry: Record<string, unknown>) => void;
@@ -53,6 +57,8 @@ export interface AppDependencies {
    * Cloudflare the platform's own fetch cannot reach private addresses.
    */
   imageFetch?: typeof fetch;
+  /** How the platform accepts a client's WebSocket upgrade (the Live API); absent: Live is refused. */
+  live?: LivePlatform;
 }
 
 /** Everything a request handler needs, resolved once per app. */
@@ -80,7 +86,10 @@ export interface AppContext {
   alerts: Alerts;
   /** The fetch for remote `image_url`s (AppDependencies.imageFetch). */
   imageFetch: typeof fetch;
+  /** The platform's WebSocket upgrades (AppDependencies.live). */
+  live?: LivePlatform;
 }
+
 
 /** Fire-and-forget on Node; `waitUntil` where the platform offers it. */
 function backgroundOf(c: Context): Background {
@@ -133,6 +142,8 @@ export function createApp(dependencies: AppDependencies): Hono {
     }),
   };
 
+  if (dependencies.live) context.live = dependencies.live;
+
   if (dependencies.cluster) {
     context.cluster = dependencies.cluster;
     dependencies.cluster.onChange(() => {
@@ -177,6 +188,8 @@ export function createApp(dependencies: AppDependencies): Hono {
       platform: dependencies.platform,
       egresses: context.egresses.length,
       configured: context.config.accessKeys.length > 0,
+      // The Live API (WebSockets) needs an egress that carries them; /status says which do.
+      live: context.egresses.some((egress) => carriesLive(context.live, egress)),
       ...(context.cluster ? { state: context.cluster.health().state } : {}),
     }),
   );
@@ -192,6 +205,10 @@ export function createApp(dependencies: AppDependencies): Hono {
 
   // Before the native catch-all: OpenAI paths overlap Gemini's GET /v1/models (openai/paths.ts has the rule).
   app.use("*", openAiRoutes(context, backgroundOf));
+
+  // The Live API (WebSocket upgrades) and its ephemeral tokens: shared/live/.
+  app.get("/ws/*", async (c, next) => (isLivePath(new URL(c.req.url).pathname) ? handleLive(c.req.raw, context, context.live, backgroundOf(c)) : next()));
+  app.post("/v1alpha/auth_tokens", (c) => createAuthToken(c.req.raw, context, backgroundOf(c)));
 
   app.all("*", async (c) => {
     const url = new URL(c.req.url);

@@ -16,6 +16,7 @@ import { openSealedStore } from "../../shared/store/sealed.ts";
 import { SqlStore } from "../../shared/store/sql.ts";
 import type { Store } from "../../shared/store/store.ts";
 import { durableObjectSqlExecutor } from "./sql-executor.ts";
+import { workerLiveConnect, workerLivePlatform } from "./live.ts";
 
 /** The POOL binding as this worker uses it: RPC to PoolState.call and PoolState.budget. */
 interface PoolNamespace {
@@ -95,8 +96,8 @@ function appFor(env: Env): ReturnType<typeof createApp> {
   const egresses =
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight))
-      : [inProcessEgress(config.upstream)];
-  const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter });
+      : [inProcessEgress(config.upstream, fetch, workerLiveConnect)];
+  const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter, live: workerLivePlatform });
   // Once per isolate: the malformed GEMINI_API_KEYS entries, masked (they are never seeded).
   for (const entry of rejectedKeyEntries("GEMINI_API_KEYS", config.rejectedPoolKeys)) console.log(JSON.stringify(entry));
   cached = { env, app };

@@ -17,6 +17,7 @@ import { z } from "zod";
 import { presentVariables } from "../../shared/config/variables.ts";
 import { BadRequestError, GemrelayError, InternalError, geminiErrorBody, geminiErrorResponse } from "../../shared/errors.ts";
 import { rewrittenPathProblem } from "../../shared/request-path.ts";
+import { refuseUpgrade, type NodeUpgrades } from "./live.ts";
 
 const environmentSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number({ message: "HTTP_HEADERS_TIMEOUT_MS must be milliseconds" }).int().min(100).default(30_000),
@@ -63,7 +64,10 @@ const requestProblems: ReadonlySet<string> = new Set([
  * `\` as `/`: `/v1beta/models/../../admin` would otherwise reach the admin routes. The app checks
  * the rest of the path (shared/request-path.ts) and answers in the caller's protocol.
  */
-export async function listen(fetch: (request: Request) => Promise<Response>, options: { port: number; hostname: string; timeouts: HttpTimeouts }): Promise<Server> {
+export async function listen(
+  fetch: (request: Request) => Promise<Response>,
+  options: { port: number; hostname: string; timeouts: HttpTimeouts; upgrades?: NodeUpgrades },
+): Promise<Server> {
   const handle = getRequestListener(fetch, {
     hostname: options.hostname,
     // A target or Host header no URL can be built from: say so in Gemini's shape, not an empty 400.
@@ -85,6 +89,30 @@ export async function listen(fetch: (request: Request) => Promise<Response>, opt
       void handle(incoming, outgoing);
     },
   );
+  const upgrades = options.upgrades;
+  // WebSocket upgrades (the Live API) reach the app as Requests too; it accepts them through
+  // `upgrades` or answers them like any request, written onto the raw socket.
+  if (upgrades) {
+    server.on("upgrade", (incoming, socket, head: Buffer) => {
+      socket.on("error", () => socket.destroy());
+      const target = incoming.url ?? "/";
+      const problem = rewrittenPathProblem(target.split("?", 1)[0] ?? "/");
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+      let request: Request;
+      try {
+        if (problem !== null) throw new BadRequestError(problem);
+        request = new Request(new URL(target, `http://${incoming.headers.host ?? options.hostname}`), { headers });
+      } catch (error) {
+        void refuseUpgrade(socket, geminiErrorResponse(error instanceof GemrelayError ? error : new BadRequestError("Malformed request.")));
+        return;
+      }
+      upgrades.register(request, { incoming, socket, head });
+      fetch(request)
+        .then((response) => (upgrades.wasAccepted(response) ? undefined : refuseUpgrade(socket, response)))
+        .catch(() => refuseUpgrade(socket, geminiErrorResponse(new InternalError())));
+    });
+  }
   await new Promise<void>((done) => server.listen(options.port, options.hostname, done));
   return server;
 }

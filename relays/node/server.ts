@@ -16,6 +16,7 @@ import { ensurePrivateDirectory, looserThanPrivate } from "./private-files.ts";
 import { nodeFetch } from "./http-fetch.ts";
 import { publicFetch } from "./public-fetch.ts";
 import { batchedLog } from "./log.ts";
+import { NodeUpgrades, nodeLiveConnect } from "./live.ts";
 
 /** A running self-host server. */
 export interface RunningServer {
@@ -53,14 +54,16 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
   const egresses =
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch))
-      : [inProcessEgress(config.upstream, nodeFetch)];
-  const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, imageFetch: publicFetch, reloadKeys: configuredKeys, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
+      : [inProcessEgress(config.upstream, nodeFetch, nodeLiveConnect)];
+  // Live API upgrades: relays cannot carry WebSockets, the in-process egress can (live.ts).
+  const upgrades = new NodeUpgrades();
+  const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, imageFetch: publicFetch, reloadKeys: configuredKeys, live: upgrades, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
 
   const port = Number(env.PORT ?? 8787);
   const hostname = env.HOST ?? "0.0.0.0";
   // Node has no waitUntil: background work (state writes) simply runs on after the response.
   const executionContext = { waitUntil: (task: Promise<unknown>) => void task.catch(() => undefined), passThroughOnException: () => undefined, props: {} };
-  const server = await listen(async (request) => app.fetch(request, {}, executionContext), { port, hostname, timeouts: readHttpTimeouts(env) });
+  const server = await listen(async (request) => app.fetch(request, {}, executionContext), { port, hostname, timeouts: readHttpTimeouts(env), upgrades });
   const address = server.address() as AddressInfo;
   const url = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${address.port}`;
   const keyCount = (await store.listKeys()).length;
@@ -70,6 +73,7 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
     url,
     close: () =>
       new Promise((done) => {
+        upgrades.closeAll();
         server.close(() => {
           closeStore();
           done();
