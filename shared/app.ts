@@ -207,7 +207,7 @@ export function createApp(dependencies: AppDependencies): Hono {
   app.use("*", openAiRoutes(context, backgroundOf));
 
   // The Live API (WebSocket upgrades) and its ephemeral tokens: shared/live/.
-  app.get("/ws/*", async (c, next) => (isLivePath(new URL(c.req.url).pathname) ? handleLive(c.req.raw, context, context.live, backgroundOf(c)) : next()));
+  app.get("*", async (c, next) => (isLivePath(new URL(c.req.url).pathname) ? handleLive(c.req.raw, context, context.live, backgroundOf(c)) : next()));
   app.post("/v1alpha/auth_tokens", (c) => createAuthToken(c.req.raw, context, backgroundOf(c)));
 
   app.all("*", async (c) => {

@@ -9,6 +9,8 @@ import { eventSocket, type EventSocket, type LiveConnect, type LivePlatform } fr
 /** A workerd WebSocket: the standard one plus `accept()`, which starts delivery of its events. */
 interface WorkerSocket extends EventSocket {
   accept(): void;
+  /** Newer compatibility dates deliver binary frames as Blob by default; the relay wants bytes. */
+  binaryType: "arraybuffer" | "blob";
 }
 
 declare const WebSocketPair: new () => { 0: WorkerSocket; 1: WorkerSocket };
@@ -19,6 +21,7 @@ export const workerLivePlatform: LivePlatform = {
     const pair = new WebSocketPair();
     const client = pair[0];
     const server = pair[1];
+    server.binaryType = "arraybuffer";
     server.accept();
     const init = { status: 101, webSocket: client } as ResponseInit & { webSocket: WorkerSocket };
     return Promise.resolve({ socket: eventSocket(server), response: new Response(null, init) });
@@ -32,6 +35,7 @@ export const workerLiveConnect: LiveConnect = async (url, headers) => {
   const response = (await fetch(url.replace(/^ws/, "http"), { headers: upgrade })) as Response & { webSocket?: WorkerSocket | null };
   const socket = response.webSocket;
   if (!socket) return { refused: response };
+  socket.binaryType = "arraybuffer";
   socket.accept();
   return { socket: eventSocket(socket) };
 };

@@ -102,7 +102,9 @@ export async function listen(
       let request: Request;
       try {
         if (problem !== null) throw new BadRequestError(problem);
-        request = new Request(new URL(target, `http://${incoming.headers.host ?? options.hostname}`), { headers });
+        // Joined as text: `new URL("//ws/…", base)` would read the path as a host (@google/genai sends `//ws/…`).
+        if (!target.startsWith("/")) throw new BadRequestError("Malformed request.");
+        request = new Request(new URL(`http://${incoming.headers.host ?? options.hostname}${target}`), { headers });
       } catch (error) {
         void refuseUpgrade(socket, geminiErrorResponse(error instanceof GemrelayError ? error : new BadRequestError("Malformed request.")));
         return;

@@ -21,8 +21,11 @@ import type { LiveFrame, LivePlatform, LiveSocket } from "./socket.ts";
 import { findToken, poolKeyById } from "./tokens.ts";
 import { liveEgresses, openedSession } from "./upstream.ts";
 
-/** `/ws/google.ai.generativelanguage.{version}.GenerativeService.{method}`, as @google/genai builds it. */
-const livePathPattern = /^\/ws\/google\.ai\.generativelanguage\.(v1beta|v1alpha|v1)\.GenerativeService\.(BidiGenerateContent|BidiGenerateContentConstrained)$/;
+/**
+ * `/ws/google.ai.generativelanguage.{version}.GenerativeService.{method}`. @google/genai joins it
+ * to a base URL that ends in `/`, so it arrives as `//ws/…`; Google takes both.
+ */
+const livePathPattern = /^\/\/?ws\/google\.ai\.generativelanguage\.(v1beta|v1alpha|v1)\.GenerativeService\.(BidiGenerateContent|BidiGenerateContentConstrained)$/;
 
 /** Whether `pathname` is a Live API path (the app mounts the handler on these). */
 export function isLivePath(pathname: string): boolean {
@@ -84,7 +87,7 @@ export async function handleLive(request: Request, context: AppContext, platform
   }
   const search = query.toString();
   const relay = new LiveRelay(client, { ...context, egresses }, trace, session, background);
-  relay.start({ pathAndQuery: url.pathname + (search ? `?${search}` : ""), headers, caller });
+  relay.start({ pathAndQuery: url.pathname.replace(/^\/+/, "/") + (search ? `?${search}` : ""), headers, caller });
   return response;
 }
 

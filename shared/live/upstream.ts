@@ -60,6 +60,7 @@ function firstAnswer(socket: LiveSocket, setup: string, signal: AbortSignal | un
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      signal?.removeEventListener("abort", onAbort);
       resolve(outcome);
     };
     const timer = setTimeout(() => {
@@ -67,13 +68,13 @@ function firstAnswer(socket: LiveSocket, setup: string, signal: AbortSignal | un
       settle({ close: { code: 1011, reason: "Gemini did not answer the Live setup in time." } });
     }, setupTimeoutMs);
     // The client left while Google was asked: the scheduler sees the abort and stops trying.
-    signal?.addEventListener("abort", () => {
+    const onAbort = () => {
       socket.close(1001, "client left");
-      if (settled) return;
       settled = true;
       clearTimeout(timer);
       reject(new Error("The client closed the session."));
-    });
+    };
+    signal?.addEventListener("abort", onAbort, { once: true });
     socket.listen({ message: (frame) => settle({ frame }), close: (code, reason) => settle({ close: { code, reason } }) });
     socket.send(setup);
   });

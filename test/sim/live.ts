@@ -18,7 +18,7 @@ import type { KeyRegistry, KeyVerdict } from "./keys.ts";
 import { findModel, isGenerative, stripModelsPrefix } from "./models.ts";
 import { splitHop } from "./request.ts";
 
-const livePath = /^\/ws\/google\.ai\.generativelanguage\.(v1beta|v1alpha|v1)\.GenerativeService\.(BidiGenerateContent|BidiGenerateContentConstrained)$/;
+const livePath = /^\/\/?ws\/google\.ai\.generativelanguage\.(v1beta|v1alpha|v1)\.GenerativeService\.(BidiGenerateContent|BidiGenerateContentConstrained)$/;
 
 /** One Live session as the simulator saw it. */
 export interface LiveSession {
