@@ -128,7 +128,9 @@ describe.each(resumeWorkerTargets)("Live API on the %s", (_name, startTarget) =>
     expect(upstream.received[1]).toMatchObject({ clientContent: { turns: [{ role: "user", parts: [{ text: "hello live" }] }] } });
     expectNoPoolKey(observed.raw);
     session.close();
-    expect((await observed.closed).code).toBe(1000);
+    await observed.closed;
+    // The client's close reaches Google (its "no code" as 1000).
+    await expect.poll(() => upstream.closed).toMatchObject({ code: 1000, by: "client" });
   });
 
   it("does a tool-call turn: toolCall out, the client's toolResponse back, then the answer", async () => {
@@ -183,23 +185,33 @@ describe.each(resumeWorkerTargets)("Live API on the %s", (_name, startTarget) =>
 
   it("skips pool keys Google refuses (a close after setup, a refused upgrade) before the client's session starts", async () => {
     const [first, second, third] = poolKeys as [string, string, string];
-    // Whichever keys round-robin tries first: two of three refuse, so every session needs a retry or two.
-    sim.setKeyBehaviour(first, "rate-limit-minute");
-    sim.refuseLiveUpgrade(second, 503);
-    const { session, observed } = await connect();
-    expect(observed.messages[0]?.setupComplete).toBeDefined();
-    session.sendClientContent({ turns: [{ role: "user", parts: [{ text: "after retries" }] }], turnComplete: true });
-    expect(await turnText(observed, 1)).toBe("Echo: after retries");
-    const served = sim.liveSessions.filter((entry) => entry.closed === undefined);
-    expect(served.map((entry) => entry.key)).toEqual([third]);
-    const refused = sim.liveSessions.filter((entry) => entry.key === first);
-    for (const entry of refused) expect(entry.closed).toMatchObject({ code: 1011, by: "server" });
-    expectNoPoolKey(observed.raw);
-    sim.setKeyBehaviour(first, "ok");
-    // The cooled key is skipped now without being asked again.
-    const before = sim.liveSessions.filter((entry) => entry.key === first).length;
+    sim.setKeyBehaviour(first, "rate-limit-minute"); // Google: close 1011 "You exceeded your current quota" → cooled
+    sim.setKeyBehaviour(second, "invalid"); // Google: close 1007 "API key not valid" → disabled
+    sim.refuseLiveUpgrade(third, 503); // once: the upgrade itself answered 503 → retried
+    const tried = (key: string) => sim.liveSessions.filter((entry) => entry.key === key);
+    // Round-robin decides which key a session tries first: connect until each refusal was met.
+    for (let round = 0; round < 6 && (tried(first).length === 0 || tried(second).length === 0 || !tried(third).some((entry) => entry.refusedUpgrade)); round++) {
+      const { session, observed } = await connect();
+      // The client's first message is setupComplete, and it saw no close: the retries were invisible.
+      expect(observed.messages[0]?.setupComplete).toBeDefined();
+      session.sendClientContent({ turns: [{ role: "user", parts: [{ text: `round ${round}` }] }], turnComplete: true });
+      expect(await turnText(observed, 1)).toBe(`Echo: round ${round}`);
+      expect(sim.liveSessions.at(-1)!.key).toBe(third);
+      expectNoPoolKey(observed.raw);
+      session.close();
+    }
+    expect(tried(first)).toEqual([expect.objectContaining({ closed: expect.objectContaining({ code: 1011, by: "server" }) })]);
+    expect(tried(second)).toEqual([expect.objectContaining({ closed: expect.objectContaining({ code: 1007, by: "server" }) })]);
+    expect(tried(third).filter((entry) => entry.refusedUpgrade === 503)).toHaveLength(1);
+    // Cooled and disabled: the next session goes to the good key without asking the others again.
     await connect();
-    expect(sim.liveSessions.filter((entry) => entry.key === first).length).toBe(before);
+    expect(tried(first)).toHaveLength(1);
+    expect(tried(second)).toHaveLength(1);
+    const status = await (await fetch(`${target.url}/status`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
+    expect(JSON.stringify(status)).not.toContain(second);
+    sim.setKeyBehaviour(first, "ok");
+    sim.setKeyBehaviour(second, "ok");
+    expect((await fetch(`${target.url}/admin/reset-keys`, { method: "POST", headers: { authorization: `Bearer ${adminKey}` } })).status).toBe(200);
   });
 
   it("creates ephemeral tokens with a pool key, and a Live connect with the token works without an access key", async () => {

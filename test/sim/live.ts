@@ -38,6 +38,8 @@ export interface LiveSession {
   sent: unknown[];
   /** How the session closed, once it did (`by` says which side closed it). */
   closed?: { code: number; reason: string; by: "server" | "client" };
+  /** The HTTP status the upgrade was answered with instead (`refuseUpgrade`); the socket never opened. */
+  refusedUpgrade?: number;
 }
 
 /** What the simulator hands to the Live endpoint. */
@@ -132,6 +134,7 @@ export class LiveEndpoint {
     if (!match || refused !== undefined) {
       if (key !== null) this.#refusedUpgrades.delete(key);
       const status = refused ?? 404;
+      if (refused !== undefined) this.sessions.push({ key, accessToken: null, hop: split.hop, path: split.path, headers: {}, model: null, received: [], sent: [], refusedUpgrade: status });
       const body = JSON.stringify({ error: { code: status, message: status === 404 ? "Not Found" : "Refused by the simulator.", status: status === 429 ? "RESOURCE_EXHAUSTED" : "UNAVAILABLE" } });
       socket.end(`HTTP/1.1 ${status} Refused\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       return;
