@@ -239,12 +239,33 @@ describe.each(resumeWorkerTargets)("Live API on the %s", (_name, startTarget) =>
     expect(health.live).toBe(true);
     const status = await (await fetch(`${target.url}/status`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
     expect(status.relays).toEqual([expect.objectContaining({ id: "direct", live: true })]);
-    await expect
-      .poll(async () => {
-        const log = await (await fetch(`${target.url}/api/requests?limit=50`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
-        return JSON.stringify(log);
-      })
-      .toContain("gemini-2.5-flash");
+    const served = sim.liveSessions.at(-1)!.key!;
+    const masked = `${served.slice(0, 4)}…${served.slice(-3)}`;
+    const logged = async () => {
+      const log = await (await fetch(`${target.url}/api/requests?limit=100`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
+      return (log.requests as { model: string; accessKey: string; poolKey: string; status: number }[]).filter((entry) => entry.model === "gemini-2.5-flash" && entry.poolKey === masked);
+    };
+    // One row for the session (model, access key, pool key), however many turns it had.
+    await expect.poll(async () => (await logged()).length).toBeGreaterThan(0);
+    expect((await logged()).at(0)).toMatchObject({ accessKey: "env", status: 200 });
+  });
+
+  it("applies the access key's model allow-list to the setup", async () => {
+    const created = await fetch(`${target.url}/api/access-keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "live-flash-only", models: ["gemini-2.5-flash"] }),
+    });
+    expect(created.status).toBe(201);
+    const secret: string = (await created.json()).secret;
+    const { observed, callbacks } = observe();
+    void client(secret).live.connect({ model: "gemini-2.5-pro", config: { responseModalities: [Modality.TEXT] }, callbacks });
+    const close = await observed.closed;
+    expect(close).toMatchObject({ code: 1008 });
+    expect(close.reason).toContain("gemini-2.5-pro");
+    expect(sim.liveSessions).toHaveLength(0);
+    const allowed = await connect({ apiKey: secret });
+    expect(allowed.observed.messages[0]?.setupComplete).toBeDefined();
   });
 });
 
