@@ -155,6 +155,37 @@ describe.each(resumeWorkerTargets)("Live API on the %s", (_name, startTarget) =>
     expect(await turnText(observed, from)).toBe("Echo: spoken words");
   });
 
+  it("passes Google's close to the client with its code and reason", async () => {
+    const { observed } = await connect();
+    sim.closeLiveSessions(1011, "Internal error encountered.");
+    expect(await observed.closed).toEqual({ code: 1011, reason: "Internal error encountered." });
+  });
+
+  it("relays binary and text frames as they are, in both directions", async () => {
+    const socket = new WebSocket(`${target.url.replace(/^http/, "ws")}${livePath}?key=${accessKey}`);
+    const frames: { text: string; binary: boolean }[] = [];
+    let arrived: () => void = () => undefined;
+    socket.on("message", (data: Buffer, binary: boolean) => {
+      frames.push({ text: data.toString("utf8"), binary });
+      arrived();
+    });
+    const until = (count: number) => new Promise<void>((resolve) => (arrived = () => frames.length >= count && resolve()));
+    await new Promise((resolve) => socket.once("open", resolve));
+    const first = until(1);
+    // A setup sent as a binary frame, a turn as a text frame: Google reads both.
+    socket.send(Buffer.from(JSON.stringify({ setup: { model: "models/gemini-2.5-flash" } })), { binary: true });
+    await first;
+    expect(frames[0]).toEqual({ text: JSON.stringify({ setupComplete: {} }), binary: true });
+    const turn = until(3);
+    socket.send(JSON.stringify({ clientContent: { turns: [{ role: "user", parts: [{ text: "raw" }] }], turnComplete: true } }));
+    await turn;
+    expect(frames.every((frame) => frame.binary)).toBe(true);
+    expect(JSON.parse(frames[1]!.text)).toEqual({ serverContent: { modelTurn: { parts: [{ text: "Echo: raw" }] } } });
+    expect(sim.liveSessions.at(-1)!.received).toHaveLength(2);
+    socket.close(4000, "bye");
+    await expect.poll(() => sim.liveSessions.at(-1)!.closed).toMatchObject({ code: 4000, reason: "bye", by: "client" });
+  });
+
   it("closes a session whose setup names a disabled model with 1008 naming the model", async () => {
     const { observed, callbacks } = observe();
     // connect() waits for setupComplete, which never comes: the close is what the client gets.
