@@ -5,6 +5,7 @@
  * disabled and the next one tried exactly as for a generate request.
  */
 import { GemrelayError, geminiErrorBody } from "../errors.ts";
+import { maskSecretsIn } from "../secrets.ts";
 
 /** RFC 6455 allows 123 bytes of reason in a close frame. */
 const reasonBytes = 123;
@@ -15,8 +16,12 @@ export interface LiveClose {
   reason: string;
 }
 
-/** `reason` cut to what a close frame carries, on a character boundary. */
-export function closeReason(reason: string): string {
+/**
+ * `reason` as a client may be told it: anything shaped like a key masked (Google names a
+ * suspended key in its reason), cut to what a close frame carries on a character boundary.
+ */
+export function closeReason(text: string): string {
+  const reason = maskSecretsIn(text);
   const encoder = new TextEncoder();
   if (encoder.encode(reason).byteLength <= reasonBytes) return reason;
   let cut = reason;

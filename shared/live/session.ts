@@ -72,10 +72,18 @@ export async function handleLive(request: Request, context: AppContext, platform
   if (platform === undefined || egresses.length === 0) {
     throw new UnavailableLive(context.egresses.map((egress) => egress.id));
   }
+  // The session outlives the upgrade request: on Cloudflare its waitUntil may no longer take work.
+  const detached: Background = (task) => {
+    try {
+      background(task);
+    } catch {
+      void task.catch(() => undefined);
+    }
+  };
   const trace = new RequestTrace(context.clock(), null, context.clock);
   const session = new AbortController();
   attachTrace(session.signal, trace);
-  const caller = await identify(request, url, match[2] === "BidiGenerateContentConstrained", context, trace, background);
+  const caller = await identify(request, url, match[2] === "BidiGenerateContentConstrained", context, trace, detached);
 
   const { socket: client, response } = await platform.accept(request);
   const query = new URLSearchParams(url.search);
@@ -86,7 +94,7 @@ export async function handleLive(request: Request, context: AppContext, platform
     if (value !== null) headers.set(name, value);
   }
   const search = query.toString();
-  const relay = new LiveRelay(client, { ...context, egresses }, trace, session, background);
+  const relay = new LiveRelay(client, { ...context, egresses }, trace, session, detached);
   relay.start({ pathAndQuery: url.pathname.replace(/^\/+/, "/") + (search ? `?${search}` : ""), headers, caller });
   return response;
 }

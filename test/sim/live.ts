@@ -55,7 +55,6 @@ export interface LiveDependencies {
 const reasons = {
   invalidKey: "API key not valid. Please pass a valid API key.",
   unregistered: "Method doesn't allow unregistered callers (callers without established identity). Please use API Key or other form of API consumer identity to call this API.",
-  suspended: "Permission denied: Consumer has been suspended.",
   quota: "You exceeded your current quota, please check your plan and billing details.",
   location: "User location is not supported for the API use.",
   overload: "The service is currently unavailable.",
@@ -67,7 +66,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The close code and reason for a refused key, or null when the key may go on. */
-function refusalClose(verdict: KeyVerdict): { code: number; reason: string } | null {
+function refusalClose(verdict: KeyVerdict, key: string): { code: number; reason: string } | null {
   switch (verdict.kind) {
     case "ok":
       return null;
@@ -80,7 +79,8 @@ function refusalClose(verdict: KeyVerdict): { code: number; reason: string } | n
         case "invalid":
           return { code: 1007, reason: reasons.invalidKey };
         case "suspended":
-          return { code: 1008, reason: reasons.suspended };
+          // As Google words it, the key included.
+          return { code: 1008, reason: `Permission denied: Consumer 'api_key:${key}' has been suspended.` };
         case "location":
           return { code: 1007, reason: reasons.location };
         case "overload":
@@ -216,9 +216,10 @@ export class LiveEndpoint {
     if (constrained) {
       const owner = session.accessToken === null ? undefined : tokens.get(session.accessToken);
       if (owner === undefined) return { code: 1008, reason: reasons.badToken };
-      return refusalClose(keys.authenticate(owner, model, session.hop)) ?? refusalClose(keys.admit(owner, model, session.hop));
+      return refusalClose(keys.authenticate(owner, model, session.hop), owner) ?? refusalClose(keys.admit(owner, model, session.hop), owner);
     }
-    return refusalClose(keys.authenticate(session.key, model, session.hop)) ?? refusalClose(keys.admit(session.key ?? "", model, session.hop));
+    const key = session.key ?? "";
+    return refusalClose(keys.authenticate(session.key, model, session.hop), key) ?? refusalClose(keys.admit(key, model, session.hop), key);
   }
 
   /** A model turn in chunks, then turnComplete with usage. */
