@@ -270,6 +270,8 @@ describe.each(resumeWorkerTargets)("Live API on the %s", (_name, startTarget) =>
     expect(health.live).toBe(true);
     const status = await (await fetch(`${target.url}/status`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
     expect(status.relays).toEqual([expect.objectContaining({ id: "direct", live: true })]);
+    const relays = await (await fetch(`${target.url}/api/relays`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
+    expect(relays.relays).toEqual([expect.objectContaining({ id: "direct", live: true })]);
     const served = sim.liveSessions.at(-1)!.key!;
     const masked = `${served.slice(0, 4)}…${served.slice(-3)}`;
     const logged = async () => {
@@ -311,6 +313,8 @@ describe.each(resumeWorkerTargets)("Live API behind relays that cannot carry Web
   it("says live: false on /health and refuses the upgrade with a 503 that says why", async () => {
     const health = await (await fetch(`${target.url}/health`)).json();
     expect(health.live).toBe(false);
+    const relays = await (await fetch(`${target.url}/api/relays`, { headers: { authorization: `Bearer ${adminKey}` } })).json();
+    expect(relays.relays).toEqual([expect.objectContaining({ id: "127.0.0.1:9/relay", live: false })]);
     const url = `${target.url.replace(/^http/, "ws")}${livePath}?key=${accessKey}`;
     const refusal = await new Promise<{ status: number; body: string }>((resolve) => {
       new WebSocket(url).once("unexpected-response", (_request, response) => {
