@@ -70,7 +70,7 @@ export async function handleLive(request: Request, context: AppContext, platform
   }
   const egresses = liveEgresses(context.egresses);
   if (platform === undefined || egresses.length === 0) {
-    throw new UnavailableLive(context.egresses.map((egress) => egress.id));
+    throw new UnavailableLive();
   }
   // The session outlives the upgrade request: on Cloudflare its waitUntil may no longer take work.
   const detached: Background = (task) => {
@@ -101,8 +101,9 @@ export async function handleLive(request: Request, context: AppContext, platform
 
 /** The 503 for a deployment whose egresses cannot carry WebSockets. */
 class UnavailableLive extends GemrelayError {
-  constructor(egresses: readonly string[]) {
-    super(`The Live API needs an egress that carries WebSockets; this deployment's (${egresses.join(", ")}) cannot: Netlify and Vercel relays cannot. See /health (live).`, 503);
+  constructor() {
+    // The relays' addresses stay out of it: this answer comes before the caller is known.
+    super("The Live API needs an egress that carries WebSockets, and this deployment's cannot (Netlify and Vercel relays cannot). See /health (live).", 503);
   }
 }
 
