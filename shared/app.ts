@@ -28,6 +28,10 @@ import type { Cluster } from "./store/cluster.ts";
 import type { BudgetCounter } from "./budget/counter.ts";
 import { clientRequests } from "./usage/middleware.ts";
 import { unknownClient, type ClientAddress } from "./net/client-address.ts";
+import { handleLive, isLivePath } from "./live/session.ts";
+import type { LivePlatform } from "./live/socket.ts";
+import { createAuthToken } from "./live/tokens.ts";
+import { carriesLive } from "./live/upstream.ts";
 
 /** A structured log line; never carries a secret (keys are masked before they get here). */
 export type Logger = (entry: Record<string, unknown>) => void;
@@ -56,6 +60,8 @@ export interface AppDependencies {
   imageFetch?: typeof fetch;
   /** Who sent a request, as the platform can vouch for it (net/client-address.ts); default: nobody can be told apart. */
   clientAddress?: ClientAddress;
+  /** How the platform accepts a client's WebSocket upgrade (the Live API); absent: Live is refused. */
+  live?: LivePlatform;
 }
 
 /** Everything a request handler needs, resolved once per app. */
@@ -83,7 +89,10 @@ export interface AppContext {
   alerts: Alerts;
   /** The fetch for remote `image_url`s (AppDependencies.imageFetch). */
   imageFetch: typeof fetch;
+  /** The platform's WebSocket upgrades (AppDependencies.live). */
+  live?: LivePlatform;
 }
+
 
 /** Fire-and-forget on Node; `waitUntil` where the platform offers it. */
 function backgroundOf(c: Context): Background {
@@ -137,6 +146,8 @@ export function createApp(dependencies: AppDependencies): Hono {
     }),
   };
 
+  if (dependencies.live) context.live = dependencies.live;
+
   if (dependencies.cluster) {
     context.cluster = dependencies.cluster;
     dependencies.cluster.onChange(() => {
@@ -181,6 +192,8 @@ export function createApp(dependencies: AppDependencies): Hono {
       platform: dependencies.platform,
       egresses: context.egresses.length,
       configured: context.config.accessKeys.length > 0,
+      // The Live API (WebSockets) needs an egress that carries them; /status says which do.
+      live: context.egresses.some((egress) => carriesLive(context.live, egress)),
       ...(context.cluster ? { state: context.cluster.health().state } : {}),
     }),
   );
@@ -196,6 +209,10 @@ export function createApp(dependencies: AppDependencies): Hono {
 
   // Before the native catch-all: OpenAI paths overlap Gemini's GET /v1/models (openai/paths.ts has the rule).
   app.use("*", openAiRoutes(context, backgroundOf));
+
+  // The Live API (WebSocket upgrades) and its ephemeral tokens: shared/live/.
+  app.get("*", async (c, next) => (isLivePath(new URL(c.req.url).pathname) ? handleLive(c.req.raw, context, context.live, backgroundOf(c)) : next()));
+  app.post("/v1alpha/auth_tokens", (c) => createAuthToken(c.req.raw, context, backgroundOf(c)));
 
   app.all("*", async (c) => {
     const url = new URL(c.req.url);

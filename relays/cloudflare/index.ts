@@ -17,6 +17,7 @@ import { SqlStore } from "../../shared/store/sql.ts";
 import { cloudflareClientAddress } from "../../shared/net/client-address.ts";
 import type { Store } from "../../shared/store/store.ts";
 import { durableObjectSqlExecutor } from "./sql-executor.ts";
+import { workerLiveConnect, workerLivePlatform } from "./live.ts";
 
 /** The POOL binding as this worker uses it: RPC to PoolState.call and PoolState.budget. */
 interface PoolNamespace {
@@ -96,9 +97,9 @@ function appFor(env: Env): ReturnType<typeof createApp> {
   const egresses =
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight))
-      : [inProcessEgress(config.upstream)];
+      : [inProcessEgress(config.upstream, fetch, workerLiveConnect)];
   // Only the edge sets cf-connecting-ip (it overwrites a client's); forwarded headers are never believed here.
-  const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter, clientAddress: cloudflareClientAddress });
+  const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter, clientAddress: cloudflareClientAddress, live: workerLivePlatform });
   // Once per isolate: the malformed GEMINI_API_KEYS entries, masked (they are never seeded).
   for (const entry of rejectedKeyEntries("GEMINI_API_KEYS", config.rejectedPoolKeys)) console.log(JSON.stringify(entry));
   cached = { env, app };

@@ -12,11 +12,12 @@
  * - keepAliveTimeout: an idle keep-alive connection between two requests is closed after it.
  */
 import { createServer, type Server, type ServerResponse } from "node:http";
-import { getRequestListener, RequestError, type Http2Bindings, type HttpBindings } from "@hono/node-server";
+import { getRequestListener, RequestError } from "@hono/node-server";
 import { z } from "zod";
 import { presentVariables } from "../../shared/config/variables.ts";
 import { BadRequestError, GemrelayError, InternalError, geminiErrorBody, geminiErrorResponse } from "../../shared/errors.ts";
 import { rewrittenPathProblem } from "../../shared/request-path.ts";
+import { refuseUpgrade, type NodeUpgrades } from "./live.ts";
 
 const environmentSchema = z.object({
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number({ message: "HTTP_HEADERS_TIMEOUT_MS must be milliseconds" }).int().min(100).default(30_000),
@@ -63,7 +64,13 @@ const requestProblems: ReadonlySet<string> = new Set([
  * `\` as `/`: `/v1beta/models/../../admin` would otherwise reach the admin routes. The app checks
  * the rest of the path (shared/request-path.ts) and answers in the caller's protocol.
  */
-export async function listen(fetch: (request: Request, bindings: HttpBindings | Http2Bindings) => Promise<Response>, options: { port: number; hostname: string; timeouts: HttpTimeouts }): Promise<Server> {
+/** What the app learns of the connection: the socket, for the client's address (a WebSocket upgrade has no response object). */
+export type ConnectionBindings = { incoming: { socket: { remoteAddress?: string | undefined } } };
+
+export async function listen(
+  fetch: (request: Request, bindings: ConnectionBindings) => Promise<Response>,
+  options: { port: number; hostname: string; timeouts: HttpTimeouts; upgrades?: NodeUpgrades },
+): Promise<Server> {
   const handle = getRequestListener(fetch, {
     hostname: options.hostname,
     // A target or Host header no URL can be built from: say so in Gemini's shape, not an empty 400.
@@ -85,6 +92,32 @@ export async function listen(fetch: (request: Request, bindings: HttpBindings | 
       void handle(incoming, outgoing);
     },
   );
+  const upgrades = options.upgrades;
+  // WebSocket upgrades (the Live API) reach the app as Requests too; it accepts them through
+  // `upgrades` or answers them like any request, written onto the raw socket.
+  if (upgrades) {
+    server.on("upgrade", (incoming, socket, head: Buffer) => {
+      socket.on("error", () => socket.destroy());
+      const target = incoming.url ?? "/";
+      const problem = rewrittenPathProblem(target.split("?", 1)[0] ?? "/");
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(incoming.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+      let request: Request;
+      try {
+        if (problem !== null) throw new BadRequestError(problem);
+        // Joined as text: `new URL("//ws/…", base)` would read the path as a host (@google/genai sends `//ws/…`).
+        if (!target.startsWith("/")) throw new BadRequestError("Malformed request.");
+        request = new Request(new URL(`http://${incoming.headers.host ?? options.hostname}${target}`), { headers });
+      } catch (error) {
+        void refuseUpgrade(socket, geminiErrorResponse(error instanceof GemrelayError ? error : new BadRequestError("Malformed request.")));
+        return;
+      }
+      upgrades.register(request, { incoming, socket, head });
+      fetch(request, { incoming })
+        .then((response) => (upgrades.wasAccepted(response) ? undefined : refuseUpgrade(socket, response)))
+        .catch(() => refuseUpgrade(socket, geminiErrorResponse(new InternalError())));
+    });
+  }
   await new Promise<void>((done) => server.listen(options.port, options.hostname, done));
   return server;
 }

@@ -4,13 +4,12 @@
  */
 import { basename, join, resolve } from "node:path";
 import type { AddressInfo } from "node:net";
-import type { Http2Bindings, HttpBindings } from "@hono/node-server";
 import { createApp } from "../../shared/app.ts";
 import { readWorkerConfig } from "../../shared/config/env.ts";
 import { rejectedKeyEntries } from "../../shared/keys/validate.ts";
 import { inProcessEgress, relayEgress, relayId } from "../../shared/egress/egress.ts";
 import { completeSecrets, readKeysFile } from "./bootstrap.ts";
-import { listen, readHttpTimeouts } from "./http-server.ts";
+import { listen, readHttpTimeouts, type ConnectionBindings } from "./http-server.ts";
 import { openSealedStore } from "../../shared/store/sealed.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
 import { ensurePrivateDirectory, looserThanPrivate } from "./private-files.ts";
@@ -18,6 +17,7 @@ import { nodeFetch } from "./http-fetch.ts";
 import { publicFetch } from "./public-fetch.ts";
 import { batchedLog } from "./log.ts";
 import { parseTrustedProxies, proxiedClientAddress } from "../../shared/net/client-address.ts";
+import { NodeUpgrades, nodeLiveConnect } from "./live.ts";
 
 /** A running self-host server. */
 export interface RunningServer {
@@ -55,16 +55,18 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
   const egresses =
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch))
-      : [inProcessEgress(config.upstream, nodeFetch)];
+      : [inProcessEgress(config.upstream, nodeFetch, nodeLiveConnect)];
   // The socket's peer, and X-Forwarded-For only when that peer is one of TRUSTED_PROXIES.
-  const clientAddress = proxiedClientAddress(parseTrustedProxies(env.TRUSTED_PROXIES), (c) => (c.env as HttpBindings | Http2Bindings).incoming.socket.remoteAddress);
-  const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, imageFetch: publicFetch, reloadKeys: configuredKeys, clientAddress, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
+  const clientAddress = proxiedClientAddress(parseTrustedProxies(env.TRUSTED_PROXIES), (c) => (c.env as ConnectionBindings).incoming.socket.remoteAddress);
+  // Live API upgrades: relays cannot carry WebSockets, the in-process egress can (live.ts).
+  const upgrades = new NodeUpgrades();
+  const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, imageFetch: publicFetch, reloadKeys: configuredKeys, clientAddress, live: upgrades, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
 
   const port = Number(env.PORT ?? 8787);
   const hostname = env.HOST ?? "0.0.0.0";
   // Node has no waitUntil: background work (state writes) simply runs on after the response.
   const executionContext = { waitUntil: (task: Promise<unknown>) => void task.catch(() => undefined), passThroughOnException: () => undefined, props: {} };
-  const server = await listen(async (request, bindings) => app.fetch(request, bindings, executionContext), { port, hostname, timeouts: readHttpTimeouts(env) });
+  const server = await listen(async (request, bindings) => app.fetch(request, bindings, executionContext), { port, hostname, timeouts: readHttpTimeouts(env), upgrades });
   const address = server.address() as AddressInfo;
   const url = `http://${hostname === "0.0.0.0" ? "127.0.0.1" : hostname}:${address.port}`;
   const keyCount = (await store.listKeys()).length;
@@ -74,6 +76,7 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
     url,
     close: () =>
       new Promise((done) => {
+        upgrades.closeAll();
         server.close(() => {
           closeStore();
           done();

@@ -1,5 +1,6 @@
 /** `GET /status`: pool keys (masked) with per-model cooldowns and counters, relays' circuit state. */
 import type { AppContext } from "../app.ts";
+import { carriesLive } from "../live/upstream.ts";
 import { keyView } from "./key-views.ts";
 
 /** Budgets: whether they are on, and remaining budget and pool capacity per shown model. */
@@ -23,7 +24,8 @@ export async function statusDocument(context: AppContext): Promise<Record<string
       disabled: keys.filter((key) => key.status === "disabled").length,
       cooling: keys.filter((key) => key.cooldowns.length > 0).length,
     },
-    relays: context.relayHealth.describe(context.egresses.map((egress) => egress.id)),
+    // `live`: whether Live API sessions (WebSockets) can leave through it; Netlify and Vercel relays cannot.
+    relays: context.relayHealth.describe(context.egresses.map((egress) => egress.id)).map((state, index) => ({ ...state, live: context.egresses[index] ? carriesLive(context.live, context.egresses[index]) : false })),
     budgets: await budgetStatus(context, snapshot.keys.filter((key) => key.status === "active").map((key) => key.key)),
     routing: context.config.routing,
     passThrough: context.config.passThrough,

@@ -12,6 +12,7 @@ import { maskSecret } from "../secrets.ts";
 import { addUsage, emptyUsage, utcDay, type UsageRow } from "../store/records.ts";
 import { relayId } from "../egress/egress.ts";
 import { costBy } from "../usage/cost.ts";
+import { carriesLive } from "../live/upstream.ts";
 
 const usageQuery = z.object({
   days: z.coerce.number({ message: "days must be a number" }).int().min(1).max(3_650, { message: "days must be at most 3650" }).default(14),
@@ -109,7 +110,7 @@ export function mountUsageRoutes(app: Hono, context: AppContext, admin: AdminRou
       const relays = await Promise.all(
         context.egresses.map(async (egress) => {
           const target = context.config.relays.find((relay) => relayId(relay.url) === egress.id);
-          return { ...states.get(egress.id), id: egress.id, weight: egress.weight, health: target ? await relayHealth(target.url) : { ok: true, platform: context.admin.platform, region: "in-process", latencyMs: 0 } };
+          return { ...states.get(egress.id), id: egress.id, weight: egress.weight, live: carriesLive(context.live, egress), health: target ? await relayHealth(target.url) : { ok: true, platform: context.admin.platform, region: "in-process", latencyMs: 0 } };
         }),
       );
       return c.json({ relays });

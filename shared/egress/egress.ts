@@ -4,6 +4,8 @@
  */
 import { NotGeminiPathError, sendToGemini } from "./forward.ts";
 import { geminiPathOf, presentedKey } from "./target.ts";
+import type { LiveConnect, LiveOpen } from "../live/socket.ts";
+import { inProcessLive } from "../live/upstream.ts";
 
 /** A request ready for Gemini: path with query (no `key`), headers with `x-goog-api-key`. */
 export interface EgressRequest {
@@ -22,6 +24,11 @@ export interface Egress {
   send(request: EgressRequest): Promise<Response>;
   /** Half-open probe: true when the egress answers its health check. */
   probe(): Promise<boolean>;
+  /**
+   * Opens a Live API WebSocket (path with query, key in `?key=`); absent on egresses that cannot
+   * carry WebSockets (the Netlify and Vercel relays), which Live sessions skip.
+   */
+  readonly openLive?: (pathAndQuery: string, headers: Headers) => Promise<LiveOpen>;
 }
 
 function requestInit(request: EgressRequest): RequestInit & { duplex?: "half" } {
@@ -52,11 +59,15 @@ export function relayEgress(id: string, baseUrl: string, relayToken: string, wei
   };
 }
 
-/** Egress straight to the upstream from this process (self-host without relays). */
-export function inProcessEgress(upstream: string, fetcher: typeof fetch = fetch): Egress {
+/**
+ * Egress straight to the upstream from this process (self-host without relays, or the worker);
+ * with `connectLive`, the platform's WebSocket client, it carries Live sessions too.
+ */
+export function inProcessEgress(upstream: string, fetcher: typeof fetch = fetch, connectLive?: LiveConnect): Egress {
   return {
     id: "direct",
     weight: 1,
+    ...(connectLive ? { openLive: inProcessLive(upstream, connectLive) } : {}),
     probe: () => Promise.resolve(true),
     async send(request) {
       // Taken apart here rather than as a Request: a Request and its body stream cost more than the hop.

@@ -19,6 +19,7 @@
  * runs one by hand.
  */
 export { GeminiSimulator } from "./simulator.ts";
+export type { LiveSession } from "./live.ts";
 export { EventGate } from "./gate.ts";
 export { continuingAnswer, defaultThoughts, echoAnswer, type ContinuingOptions } from "./answers.ts";
 export { finishReasonOf, parseSseEvents, partsOf, readSseEvents, thoughtText, visibleText } from "./client.ts";

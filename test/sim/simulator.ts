@@ -23,7 +23,8 @@ import { FaultQueue } from "./faults.ts";
 import { EventGate } from "./gate.ts";
 import { answerOpenAiCompat, compatError } from "./openai-compat.ts";
 import { answerGenerate, validateGenerateRequest } from "./generate.ts";
-import { KeyRegistry, type KeyVerdict } from "./keys.ts";
+import { KeyRegistry, randomKey, type KeyVerdict } from "./keys.ts";
+import { LiveEndpoint, type LiveSession } from "./live.ts";
 import { findModel, isGenerative, listModelsPage, modelResource, type SimulatedModel } from "./models.ts";
 import { parseJsonBody, readBody, recordRequest } from "./request.ts";
 import {
@@ -66,6 +67,9 @@ export class GeminiSimulator implements SimulatorControl {
   #closed: Promise<void> | null = null;
   #gate: EventGate | null = null;
   readonly #arrivalListeners = new Set<(request: RecordedRequest) => void>();
+  /** Ephemeral tokens (`POST /v1alpha/auth_tokens`): token name → the key that created it. */
+  readonly #tokens = new Map<string, string>();
+  readonly #live: LiveEndpoint;
 
   private constructor(server: Server, url: string, options: SimulatorOptions) {
     this.#server = server;
@@ -74,6 +78,7 @@ export class GeminiSimulator implements SimulatorControl {
     this.intervalMs = Math.max(0, options.intervalMs ?? 0);
     this.#now = options.now ?? Date.now;
     this.#keys = new KeyRegistry(this.#now);
+    this.#live = new LiveEndpoint({ keys: this.#keys, chunkChars: () => this.chunkChars, tokens: this.#tokens });
   }
 
   /** Starts a simulator on 127.0.0.1 (port 0 = any free port). */
@@ -98,6 +103,7 @@ export class GeminiSimulator implements SimulatorControl {
       this.#sockets.add(socket);
       socket.once("close", () => this.#sockets.delete(socket));
     });
+    this.#server.on("upgrade", (req: IncomingMessage, socket: Socket, head: Buffer) => this.#live.handleUpgrade(req, socket, head));
     this.#server.on("request", (req: IncomingMessage, res: ServerResponse) => {
       this.#serve(req, res).catch(() => {
         if (!res.headersSent) sendAnswer(res, null, internalError());
@@ -206,9 +212,35 @@ export class GeminiSimulator implements SimulatorControl {
     });
   }
 
+  /** Live API sessions (WebSocket `BidiGenerateContent`), in arrival order; `reset()` empties it. */
+  get liveSessions(): readonly LiveSession[] {
+    return this.#live.sessions;
+  }
+
+  /** Answers the next Live upgrade carrying `key` with HTTP `status` instead of opening the socket. */
+  refuseLiveUpgrade(key: string, status: number): void {
+    this.#live.refuseUpgrade(key, status);
+  }
+
+  /** Sends a Live `goAway` (with `timeLeft`) to every open Live session. */
+  liveGoAway(timeLeft = "10s"): void {
+    this.#live.goAway(timeLeft);
+  }
+
+  /** Closes every open Live session from Google's side with `code` and `reason`. */
+  closeLiveSessions(code: number, reason: string): void {
+    this.#live.closeAll(code, reason);
+  }
+
+  /** Ephemeral tokens created so far: token name → the key that created it. */
+  get authTokens(): ReadonlyMap<string, string> {
+    return this.#tokens;
+  }
+
   /** Forgets requests, faults, counts, hop behaviours, the answer and thought functions and a pending event gate; keeps keys unless `keys: true`. */
   reset(options: { keys?: boolean } = {}): void {
     this.requests.length = 0;
+    this.#live.reset();
     this.#faults.clear();
     this.#answer = echoAnswer;
     this.#thoughts = defaultThoughts;
@@ -244,6 +276,7 @@ export class GeminiSimulator implements SimulatorControl {
 
   /** Routing, key checks and model checks, in the order Google applies them. */
   async #respond(recorded: RecordedRequest, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    if (recorded.method === "POST" && /^\/v1alpha\/auth_tokens\/?$/.test(recorded.path)) return this.#createAuthToken(recorded, res);
     if (recorded.action === "other") return sendAnswer(res, recorded, htmlNotFound(recorded.path));
     const refusal = this.#refusal(recorded, this.#keys.authenticate(recorded.key, recorded.model, recorded.hop));
     if (recorded.action === "openai") return this.#respondOpenAiCompat(recorded, res, signal, refusal);
@@ -254,6 +287,16 @@ export class GeminiSimulator implements SimulatorControl {
       return sendAnswer(res, recorded, modelNotFoundError(recorded.model ?? "", recorded.apiVersion ?? "v1beta", recorded.action));
     }
     return this.#respondModelAction(recorded, res, signal, model);
+  }
+
+  /** `authTokens.create`: an ephemeral token for the Live API, bound to the key that made it. */
+  #createAuthToken(recorded: RecordedRequest, res: ServerResponse): void {
+    const refusal = this.#refusal(recorded, this.#keys.authenticate(recorded.key, null, recorded.hop));
+    if (refusal) return sendAnswer(res, recorded, refusal);
+    const name = `auth_tokens/${randomKey().slice(7)}`;
+    this.#tokens.set(name, recorded.key ?? "");
+    const body = typeof recorded.body === "object" && recorded.body !== null ? recorded.body : {};
+    sendAnswer(res, recorded, { status: 200, body: { ...body, name } });
   }
 
   /** Gemini's OpenAI-compatible endpoint: key refusals and faults as there (array-wrapped errors), then a minimal answer. */

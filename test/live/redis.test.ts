@@ -1,0 +1,87 @@
+/**
+ * Live API on two self-host instances sharing one Redis: an ephemeral token made through one
+ * instance opens a Live session through the other (the token → key record is shared state), and
+ * a key disabled by one instance's Live session is skipped by the other's.
+ */
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { GoogleGenAI, Modality } from "@google/genai";
+import { GeminiSimulator } from "../sim/index.ts";
+import { startSelfHost, temporaryDirectory, type Child } from "../helpers/process.ts";
+import { startRedis, type RedisServer } from "../helpers/redis.ts";
+
+const accessKey = "sk-live-redis-0123456789abcdef";
+const adminKey = "admin-live-redis-0123456789abcdef";
+
+describe("Live API on two self-hosts sharing Redis", () => {
+  let redis: RedisServer;
+  let sim: GeminiSimulator;
+  let keys: string[];
+  const instances: (Child & { url: string })[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    sim = await GeminiSimulator.start();
+    keys = sim.createKeys(2);
+    for (let index = 0; index < 2; index++) {
+      const dataDir = temporaryDirectory();
+      instances.push(
+        await startSelfHost({
+          GEMINI_API_KEYS: keys.join(","),
+          AUTH_KEY: accessKey,
+          ADMIN_KEY: adminKey,
+          DATA_DIR: dataDir,
+          KEYS_FILE: join(dataDir, "keys.txt"),
+          GEMINI_UPSTREAM: sim.url,
+          REDIS_URL: redis.url,
+        }),
+      );
+    }
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const instance of instances) await instance.stop();
+    await sim?.close();
+    await redis?.stop();
+  });
+
+  /** Connects through instance `index` and answers one text turn. */
+  async function turn(index: number, apiKey: string, apiVersion?: string): Promise<string> {
+    let text = "";
+    let done: () => void = () => undefined;
+    const finished = new Promise<void>((resolve) => (done = resolve));
+    const ai = new GoogleGenAI({ apiKey, httpOptions: { baseUrl: instances[index]!.url, ...(apiVersion ? { apiVersion } : {}) } });
+    const session = await ai.live.connect({
+      model: "gemini-2.5-flash",
+      config: { responseModalities: [Modality.TEXT] },
+      callbacks: {
+        onmessage: (message) => {
+          text += (message.serverContent?.modelTurn?.parts ?? []).map((part) => part.text ?? "").join("");
+          if (message.serverContent?.turnComplete) done();
+        },
+      },
+    });
+    session.sendClientContent({ turns: [{ role: "user", parts: [{ text: `through ${index}` }] }], turnComplete: true });
+    await finished;
+    session.close();
+    return text;
+  }
+
+  it("opens a Live session with a token made through the other instance", async () => {
+    const token = await new GoogleGenAI({ apiKey: accessKey, httpOptions: { baseUrl: instances[0]!.url, apiVersion: "v1alpha" } }).authTokens.create({ config: { uses: 1 } });
+    expect(await turn(1, token.name!, "v1alpha")).toBe("Echo: through 1");
+    expect(sim.liveSessions.at(-1)).toMatchObject({ accessToken: token.name, key: null });
+  });
+
+  it("skips on one instance a key another instance's Live session disabled", async () => {
+    const [bad, good] = keys as [string, string];
+    sim.setKeyBehaviour(bad, "invalid");
+    // Until instance 0 has met the bad key (round-robin decides when), every turn still answers.
+    for (let round = 0; round < 4 && !sim.liveSessions.some((entry) => entry.key === bad); round++) expect(await turn(0, accessKey)).toBe("Echo: through 0");
+    const met = sim.liveSessions.filter((entry) => entry.key === bad).length;
+    expect(met).toBe(1);
+    for (let round = 0; round < 3; round++) expect(await turn(1, accessKey)).toBe("Echo: through 1");
+    expect(sim.liveSessions.filter((entry) => entry.key === bad)).toHaveLength(met);
+    expect(sim.liveSessions.at(-1)!.key).toBe(good);
+  });
+});
