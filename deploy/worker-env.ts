@@ -2,7 +2,7 @@
  * The non-secret variables the manifest gives the resume worker (routing policy, relay URLs with
  * weights), the same for `gemrelay dev` bindings and `gemrelay deploy` vars.
  */
-import type { Manifest } from "./manifest.ts";
+import { workerLocationHint, type Manifest } from "./manifest.ts";
 import { locationHintVariable } from "./targets.ts";
 import { operationsVariables } from "./operations.ts";
 
@@ -44,6 +44,7 @@ export function workerVariables(manifest: Manifest, options: { relays: readonly 
   if (options.relays.length > 0) {
     variables.RELAY_URLS = options.relays.map((relay) => relayUrlWithWeight(relay.url, relay.weight)).join(",");
   }
-  if (manifest.worker.locationHint) variables[locationHintVariable] = manifest.worker.locationHint;
+  const hint = workerLocationHint(manifest);
+  if (hint) variables[locationHintVariable] = hint;
   return variables;
 }
