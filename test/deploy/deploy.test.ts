@@ -57,7 +57,7 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
     manifestFile = writeManifest(folder.path, {
       name: "fakechain",
       upstream: sim.url,
-      worker: { name: "fakechain-worker", placement: { region: "gcp:us-east4" }, locationHint: "wnam" },
+      worker: { name: "fakechain-worker", placement: { region: "gcp:us-east4" } },
       relays: [
         { id: "nf", platform: "netlify", region: "fra", upstream: sim.hopUrl("nf") },
         { id: "vc", platform: "vercel", region: "sfo1", weight: 2, upstream: sim.hopUrl("vc") },
@@ -127,6 +127,8 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
     expect(dotenv.mode).toBe("600");
     expect(dotenv.content).toContain(`RELAY_TOKEN='${relayToken}'`);
     expect(dotenv.content).toContain(`GEMINI_UPSTREAM='${sim.hopUrl("nf")}'`);
+    // netlify deploy picks the function's Lambda runtime from this site variable (else its default).
+    expect(dotenv.content).toContain("AWS_LAMBDA_JS_RUNTIME='nodejs24.x'");
     expect(existsSync(dotenvFile)).toBe(false);
 
     const variables = first.calls.filter((call) => describeCall(call) === "vercel env add");
@@ -171,7 +173,7 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
     const relays = recorded.chains.fakechain.relays;
     const vars = state.cloudflare.workers["fakechain-worker"]!.vars!;
     expect(vars.RELAY_URLS).toBe(`${relays.nf.url},${relays.vc.url}#weight=2`);
-    expect(vars).toMatchObject({ ROUTING_RELAY_STRATEGY: "weighted", POOL_LOCATION_HINT: "wnam", GEMINI_UPSTREAM: sim.url });
+    expect(vars).toMatchObject({ ROUTING_RELAY_STRATEGY: "weighted", POOL_LOCATION_HINT: "enam", GEMINI_UPSTREAM: sim.url });
     for (const secret of secrets) expect(JSON.stringify(vars)).not.toContain(secret);
     const config = JSON.parse(readFileSync(path.join(outDir, "worker", "wrangler.deploy.json"), "utf8"));
     expect(config).toMatchObject({ name: "fakechain-worker", main: "index.js", no_bundle: true, placement: { region: "gcp:us-east4" } });
