@@ -18,6 +18,7 @@ import { pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
 import { BuildError, buildAll, writeAtomically } from "./build.ts";
 import type { Manifest, RelaySpec } from "./manifest.ts";
+import { startPlatformChain } from "./dev-platform.ts";
 import { formatTable } from "./table.ts";
 import { workerVariables } from "./worker-env.ts";
 import { readSecrets } from "./manifest.ts";
@@ -49,6 +50,11 @@ export interface DevChainOptions {
   log?: (line: string) => void;
   /** How long each process may take to come up, ms. Default 20 000. */
   startTimeoutMs?: number;
+  /**
+   * `node` (default): the worker under miniflare, relays under Node. `platform`: `wrangler dev`,
+   * `netlify functions:serve --offline` and `@vercel/node`'s dev server (dev-platform.ts).
+   */
+  runtimes?: "node" | "platform";
 }
 
 /** One relay of a running dev chain. */
@@ -255,6 +261,10 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
   for (const name of inheritedVariables) {
     const value = process.env[name];
     if (value !== undefined) inherited[name] = value;
+  }
+
+  if (options.runtimes === "platform") {
+    return startPlatformChain({ manifest, outDir, stateDir, basePort, relayToken, chainUpstream, secrets, log });
   }
 
   const hosts: Host[] = [];
