@@ -95,4 +95,16 @@ describe("chain: wrangler dev → netlify functions:serve / @vercel/node dev ser
     expect(events.map(finishReasonOf).filter(Boolean)).toEqual(["STOP"]);
     expect(sim.requests).toHaveLength(2);
   });
+
+  it("a relay that cuts streams (as Netlify does at 60 s) is continued, not blamed: its circuit stays closed", async () => {
+    sim.setAnswer(continuingAnswer(answer));
+    // More cuts than the circuit's failure threshold (3).
+    sim.enqueue({ kind: "cut", afterChars: 30, mode: "close", times: 4 });
+    for (let index = 0; index < 4; index++) {
+      const events = parseSseEvents(await (await generate("?alt=sse")).text());
+      expect(visibleText(events)).toBe(answer);
+    }
+    const status = (await (await fetch(`${worker.url}/status`, { headers: { authorization: `Bearer ${adminKey}` } })).json()) as { relays: { circuit: string }[] };
+    expect(status.relays.map((relay) => relay.circuit)).toEqual(["closed", "closed"]);
+  });
 });
