@@ -222,6 +222,11 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
       const { code, output } = await doctor(["--manifest", manifestFile, "--state", stateFile, "--model", "gemini-2.5-flash"]);
       expect(code, output).toBe(0);
       expect(output).toMatch(/^worker\s+GET \/health\s+\d+\s+ok\s+configured, 2 relays$/m);
+      // The platform settings first, checked offline against the installed platform tooling.
+      expect(output).toMatch(/^vercel relays\s+\.vc-config\.json runtime nodejs24\.x\s+ok\s+supported by @vercel\/build-utils/m);
+      expect(output).toMatch(/^netlify relays\s+AWS_LAMBDA_JS_RUNTIME \/ NODE_VERSION nodejs24\.x\s+ok\s+known to netlify-cli's zip-it-and-ship-it$/m);
+      expect(output).toMatch(/^worker\s+POOL_LOCATION_HINT enam\s+ok\s+next to placement gcp:us-east4$/m);
+      expect(output).toMatch(/^relay nf\s+stream limit 60 s\s+-\s+Netlify's fixed synchronous limit/m);
       expect(output).toMatch(/^worker view\s+GET \/status\s+\d+\s+ok\s+keys: 1 active, 0 cooling, 0 disabled; relays: 127\.0\.0\.1:\d+ closed, 127\.0\.0\.1:\d+ closed$/m);
       expect(output).toMatch(/^relay nf\s+GET \/health\s+\d+\s+ok\s+netlify fra$/m);
       expect(output).toMatch(/^relay vc → Gemini\s+GET \/v1beta\/models\s+\d+\s+ok\s+200$/m);
