@@ -25,7 +25,7 @@ function temporaryDirectory(prefix: string): string {
 }
 
 /** A free loopback port (listened on briefly, then released). */
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
