@@ -9,7 +9,7 @@
 import path from "node:path";
 import type { DevChain, DevRelay } from "./dev.ts";
 import { startNetlifyFunctionsServe, startVercelDevServer, startWranglerDev, type RunningRuntime } from "./local-runtimes.ts";
-import type { Manifest, SecretName } from "./manifest.ts";
+import { relayStreamLimitSeconds, type Manifest, type SecretName } from "./manifest.ts";
 import { workerVariables } from "./worker-env.ts";
 
 /** What `startDevChain` has prepared: bundles built, secrets read, upstream chosen. */
@@ -45,7 +45,7 @@ export async function startPlatformChain(input: PlatformChainInput): Promise<Dev
       relays.push({ id: spec.id, platform: spec.platform, region: spec.region, url: runtime.url, upstream, pid: runtime.pid });
     }
     const vars: Record<string, string> = {
-      ...workerVariables(manifest, { relays: relays.map((relay, index) => ({ url: relay.url, weight: manifest.relays[index]!.weight })), upstream: input.chainUpstream }),
+      ...workerVariables(manifest, { relays: relays.map((relay, index) => ({ url: relay.url, weight: manifest.relays[index]!.weight, maxStreamSeconds: relayStreamLimitSeconds(manifest.relays[index]!) })), upstream: input.chainUpstream }),
       RELAY_TOKEN: input.relayToken,
     };
     for (const name of ["GEMINI_API_KEYS", "AUTH_KEY", "ADMIN_KEY"] as const) {

@@ -21,7 +21,7 @@ import type { Manifest, RelaySpec } from "./manifest.ts";
 import { startPlatformChain } from "./dev-platform.ts";
 import { formatTable } from "./table.ts";
 import { workerVariables } from "./worker-env.ts";
-import { readSecrets } from "./manifest.ts";
+import { readSecrets, relayStreamLimitSeconds } from "./manifest.ts";
 import {
   durableObject,
   netlifyFunctionFile,
@@ -285,7 +285,7 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
     await Promise.all(relayUrls.map((url) => waitForHealth(url, timeoutMs)));
 
     const bindings: Record<string, string> = {
-      ...workerVariables(manifest, { relays: relayUrls.map((url, index) => ({ url, weight: relays[index]!.spec.weight })), upstream: chainUpstream }),
+      ...workerVariables(manifest, { relays: relayUrls.map((url, index) => ({ url, weight: relays[index]!.spec.weight, maxStreamSeconds: relayStreamLimitSeconds(relays[index]!.spec) })), upstream: chainUpstream }),
       RELAY_TOKEN: relayToken,
     };
     for (const name of ["GEMINI_API_KEYS", "AUTH_KEY", "ADMIN_KEY"] as const) {

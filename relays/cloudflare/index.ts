@@ -92,7 +92,7 @@ function appFor(env: Env): ReturnType<typeof createApp> {
   const token = config.relayToken ?? "";
   const egresses =
     config.relays.length > 0
-      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight))
+      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight, fetch, relay.maxStreamMs))
       : [inProcessEgress(config.upstream)];
   const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter });
   cached = { env, app };

@@ -40,7 +40,7 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
 
   const egresses =
     config.relays.length > 0
-      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch))
+      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch, relay.maxStreamMs))
       : [inProcessEgress(config.upstream, nodeFetch)];
   const app = createApp({ config, store, egresses, platform: "node", log: batchedLog, reloadKeys: configuredKeys, ...(redis ? { cluster: redis.cluster, budgetCounter: redis.budgetCounter } : {}) });
 

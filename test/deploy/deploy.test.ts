@@ -172,7 +172,7 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
     const recorded = JSON.parse(readFileSync(stateFile, "utf8"));
     const relays = recorded.chains.fakechain.relays;
     const vars = state.cloudflare.workers["fakechain-worker"]!.vars!;
-    expect(vars.RELAY_URLS).toBe(`${relays.nf.url},${relays.vc.url}#weight=2`);
+    expect(vars.RELAY_URLS).toBe(`${relays.nf.url}#maxStreamSeconds=60,${relays.vc.url}#weight=2&maxStreamSeconds=300`);
     expect(vars).toMatchObject({ ROUTING_RELAY_STRATEGY: "weighted", POOL_LOCATION_HINT: "enam", GEMINI_UPSTREAM: sim.url });
     for (const secret of secrets) expect(JSON.stringify(vars)).not.toContain(secret);
     const config = JSON.parse(readFileSync(path.join(outDir, "worker", "wrangler.deploy.json"), "utf8"));
@@ -271,7 +271,7 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
       const run = await deploy(["--only", "worker"]);
       expect(run.code, run.output).toBe(0);
       expect(run.calls.map(describeCall)).toEqual(["wrangler deploy", "wrangler secret bulk"]);
-      expect(fakes.state().cloudflare.workers["fakechain-worker"]!.vars!.RELAY_URLS).toBe(`${relays.nf.url},${relays.vc.url}#weight=2`);
+      expect(fakes.state().cloudflare.workers["fakechain-worker"]!.vars!.RELAY_URLS).toBe(`${relays.nf.url}#maxStreamSeconds=60,${relays.vc.url}#weight=2&maxStreamSeconds=300`);
       expect(run.output).toMatch(/^nf\s+netlify\s+fakechain-nf\s+fra\s+http:\S+\s+ok \(fra\) \(earlier deploy\)$/m);
       expect(run.output).toMatch(/chain check \(gemini-2\.5-flash-lite\): ok/);
     }, 120_000);

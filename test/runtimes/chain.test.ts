@@ -35,7 +35,8 @@ describe("chain: wrangler dev → netlify functions:serve / @vercel/node dev ser
       AUTH_KEY: accessKey,
       ADMIN_KEY: adminKey,
       RELAY_TOKEN: relayToken,
-      RELAY_URLS: `${netlify.url},${vercel.url}`,
+      // The stream limits `gemrelay deploy` and `gemrelay dev` put there: Netlify 60 s, Vercel maxDuration.
+      RELAY_URLS: `${netlify.url}#maxStreamSeconds=60,${vercel.url}#maxStreamSeconds=300`,
     });
   }, 180_000);
 
@@ -67,6 +68,21 @@ describe("chain: wrangler dev → netlify functions:serve / @vercel/node dev ser
     for (let index = 0; index < 4; index++) expect((await sdk.models.generateContent({ model, contents: `hello ${index}` })).text).toBe(answer);
     expect(new Set(sim.requests.map((request) => request.hop))).toEqual(new Set(["netlify", "vercel"]));
     expect(sim.requests.every((request) => keys.includes(request.key ?? "") && !request.keyInUrl)).toBe(true);
+  });
+
+  it("sends answers expected to think long only to the relay whose platform cuts streams latest", async () => {
+    const ask = (model: string, generationConfig?: Record<string, unknown>) =>
+      fetch(`${worker.url}/v1beta/models/${model}:generateContent`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-goog-api-key": accessKey },
+        body: JSON.stringify({ contents: [{ role: "user", parts: [{ text: "think" }] }], ...(generationConfig ? { generationConfig } : {}) }),
+      }).then((response) => response.text());
+    for (let index = 0; index < 3; index++) await ask("gemini-2.5-pro");
+    for (let index = 0; index < 3; index++) await ask("gemini-2.5-flash", { thinkingConfig: { thinkingBudget: 24_576 } });
+    expect(sim.requests.map((request) => request.hop)).toEqual(Array(6).fill("vercel"));
+    sim.reset();
+    for (let index = 0; index < 4; index++) await ask("gemini-2.5-flash", { thinkingConfig: { thinkingBudget: 0 } });
+    expect(new Set(sim.requests.map((request) => request.hop))).toEqual(new Set(["netlify", "vercel"]));
   });
 
   // The JSON array with gzip is what workerd held until the end before the answer said
