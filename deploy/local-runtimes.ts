@@ -141,7 +141,12 @@ export async function startWranglerDev(options: WranglerDevOptions): Promise<Run
   const child = spawnLogged(
     bin("wrangler"),
     ["dev", "--config", "wrangler.json", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", options.persistTo ?? path.join(folder, "state"), "--show-interactive-dev-session=false"],
-    { cwd: project, env: { WRANGLER_SEND_METRICS: "false", CI: "true", WRANGLER_LOG_PATH: path.join(folder, "wrangler-logs") }, logFile },
+    {
+      cwd: project,
+      // Offline: no metrics, and no fetch of Request.cf data from workers.cloudflare.com (a placeholder is used).
+      env: { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", CI: "true", WRANGLER_LOG_PATH: path.join(folder, "wrangler-logs") },
+      logFile,
+    },
   );
   const url = `http://127.0.0.1:${port}`;
   try {
