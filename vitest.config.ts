@@ -7,5 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: "forks",
+    // Server and runtime log lines are shown for failing tests only.
+    silent: "passed-only",
   },
 });

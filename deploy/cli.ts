@@ -80,7 +80,7 @@ const commands: Record<string, Command> = {
   dev: {
     summary: "run the manifest's whole chain on loopback with the real bundles",
     usage: [
-      "gemrelay dev [--port <n>] [--manifest <file>] [--state-dir <dir>] [--out-dir <dir>] [--no-build]",
+      "gemrelay dev [--port <n>] [--manifest <file>] [--state-dir <dir>] [--out-dir <dir>] [--no-build] [--runtimes node|platform]",
       "",
       "Builds the bundles, starts each relay under Node on port+1, port+2, … and the worker under",
       "workerd (miniflare, Durable Object SQLite state kept in --state-dir) on port, waits until all",
@@ -93,6 +93,10 @@ const commands: Record<string, Command> = {
       "  --state-dir <dir>   Durable Object state (default .gemrelay/dev/state)",
       outDirHelp,
       "  --no-build          reuse the bundles already in --out-dir",
+      "  --runtimes <kind>   node (default): workerd through miniflare, relays under Node;",
+      "                      platform: the platforms' own local runtimes from node_modules, offline —",
+      "                      wrangler dev, netlify functions:serve --offline, @vercel/node's dev server",
+      "                      (Vercel relays then take a port of their own choosing; logs go to files)",
     ].join("\n"),
     options: {
       ...manifestOption,
@@ -100,8 +104,11 @@ const commands: Record<string, Command> = {
       "state-dir": { type: "string" },
       "out-dir": { type: "string" },
       "no-build": { type: "boolean" },
+      runtimes: { type: "string" },
     },
     async run(values) {
+      const runtimes = (values.runtimes as string | undefined) ?? "node";
+      if (runtimes !== "node" && runtimes !== "platform") throw new UsageError(`--runtimes must be node or platform, got "${runtimes}"`);
       const manifest = await loadManifest(resolveManifestPath(values.manifest as string | undefined));
       const portText = (values.port as string | undefined) ?? process.env.PORT ?? "8787";
       const port = Number(portText);
@@ -136,6 +143,7 @@ const commands: Record<string, Command> = {
         build: values["no-build"] !== true,
         stateDir: path.resolve((values["state-dir"] as string | undefined) ?? path.join(repositoryRoot, ".gemrelay/dev/state")),
         log: (line) => console.log(line),
+        runtimes,
       });
       chain = await starting;
       if (!stopping) console.log(describeDevChain(chain, manifest, process.env));

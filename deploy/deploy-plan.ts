@@ -12,7 +12,7 @@ import { CommandFailure, formatCommandLine, runCommand } from "./command.ts";
 import { formatSummary, summaryRows } from "./deploy-report.ts";
 import type { DeployOutcome } from "./deploy-run.ts";
 import { DeployError, missingTokens, type PreparedDeploy, toolsOf } from "./deploy-setup.ts";
-import { type RelaySpec, relayDeployName } from "./manifest.ts";
+import { type RelaySpec, relayDeployName, relayStreamLimitSeconds } from "./manifest.ts";
 import { planNetlifyRelay } from "./netlify.ts";
 import type { PlannedCommand, RunCommand } from "./relay-deploy.ts";
 import { chainOf } from "./state.ts";
@@ -61,7 +61,7 @@ export async function executePlan(prepared: PreparedDeploy): Promise<DeployOutco
     const config = await writeWorkerDeployConfig(manifest, path.join(prepared.build.outDir, "worker"), {
       nodeCompat: (prepared.build.worker?.nodeImports.length ?? 0) > 0,
       variables: workerVariables(manifest, {
-        relays: manifest.relays.map((relay) => ({ url: expectedRelayUrl(prepared, relay), weight: relay.weight })),
+        relays: manifest.relays.map((relay) => ({ url: expectedRelayUrl(prepared, relay), weight: relay.weight, maxStreamSeconds: relayStreamLimitSeconds(relay) })),
         upstream: manifest.upstream,
       }),
     });

@@ -14,7 +14,7 @@ import { DeployError, type PreparedDeploy } from "./deploy-setup.ts";
 import { formatSummary, summaryRows } from "./deploy-report.ts";
 import { checkRelayHealth, checkWorkerHealth } from "./health.ts";
 import type { RelaySpec } from "./manifest.ts";
-import { relayDeployName, relayUpstream } from "./manifest.ts";
+import { relayDeployName, relayStreamLimitSeconds, relayUpstream } from "./manifest.ts";
 import { deployNetlifyRelay } from "./netlify.ts";
 import type { RelayDeployed, RunCommand } from "./relay-deploy.ts";
 import { chainOf, type RelayState, saveState } from "./state.ts";
@@ -119,7 +119,7 @@ export async function executeDeploy(prepared: PreparedDeploy): Promise<DeployOut
     const config = await writeWorkerDeployConfig(manifest, path.join(prepared.build.outDir, "worker"), {
       nodeCompat: (prepared.build.worker?.nodeImports.length ?? 0) > 0,
       variables: workerVariables(manifest, {
-        relays: manifest.relays.map((relay) => ({ url: chain.relays[relay.id]!.url, weight: relay.weight })),
+        relays: manifest.relays.map((relay) => ({ url: chain.relays[relay.id]!.url, weight: relay.weight, maxStreamSeconds: relayStreamLimitSeconds(relay) })),
         upstream: manifest.upstream,
       }),
     });

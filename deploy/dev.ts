@@ -19,9 +19,10 @@ import * as esbuild from "esbuild";
 import { ensurePrivateDirectory } from "../relays/node/private-files.ts";
 import { BuildError, buildAll, writeAtomically } from "./build.ts";
 import type { Manifest, RelaySpec } from "./manifest.ts";
+import { startPlatformChain } from "./dev-platform.ts";
 import { formatTable } from "./table.ts";
 import { workerVariables } from "./worker-env.ts";
-import { readSecrets } from "./manifest.ts";
+import { readSecrets, relayStreamLimitSeconds } from "./manifest.ts";
 import {
   durableObject,
   netlifyFunctionFile,
@@ -50,6 +51,11 @@ export interface DevChainOptions {
   log?: (line: string) => void;
   /** How long each process may take to come up, ms. Default 20 000. */
   startTimeoutMs?: number;
+  /**
+   * `node` (default): the worker under miniflare, relays under Node. `platform`: `wrangler dev`,
+   * `netlify functions:serve --offline` and `@vercel/node`'s dev server (dev-platform.ts).
+   */
+  runtimes?: "node" | "platform";
 }
 
 /** One relay of a running dev chain. */
@@ -260,6 +266,10 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
     if (value !== undefined) inherited[name] = value;
   }
 
+  if (options.runtimes === "platform") {
+    return startPlatformChain({ manifest, outDir, stateDir, basePort, relayToken, chainUpstream, secrets, log });
+  }
+
   const hosts: Host[] = [];
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= Promise.allSettled(hosts.map((host) => stopHost(host))).then(() => undefined));
@@ -278,7 +288,7 @@ export async function startDevChain(options: DevChainOptions): Promise<DevChain>
     await Promise.all(relayUrls.map((url) => waitForHealth(url, timeoutMs)));
 
     const bindings: Record<string, string> = {
-      ...workerVariables(manifest, { relays: relayUrls.map((url, index) => ({ url, weight: relays[index]!.spec.weight })), upstream: chainUpstream }),
+      ...workerVariables(manifest, { relays: relayUrls.map((url, index) => ({ url, weight: relays[index]!.spec.weight, maxStreamSeconds: relayStreamLimitSeconds(relays[index]!.spec) })), upstream: chainUpstream }),
       RELAY_TOKEN: relayToken,
     };
     for (const name of ["GEMINI_API_KEYS", "AUTH_KEY", "ADMIN_KEY"] as const) {

@@ -8,6 +8,7 @@ import path from "node:path";
 import { defaultCheckModel } from "./chain-check.ts";
 import { type Command, manifestHelp, manifestOption, UsageError } from "./cli-command.ts";
 import { type DoctorRelay, formatDoctorReport, runDoctor } from "./doctor.ts";
+import { checkPlatformSettings, formatPlatformChecks } from "./platform-check.ts";
 import { loadManifest, type Manifest, readSecrets, resolveManifestPath, secretNames } from "./manifest.ts";
 import { chainOf, defaultStatePath, loadState } from "./state.ts";
 
@@ -20,7 +21,11 @@ export const doctorCommand: Command = {
   usage: [
     "gemrelay doctor [url] [--manifest <file>] [--state <file>] [--model <name>]",
     "",
-    "Checks the worker at <url> (default: the one the last `gemrelay deploy` of the manifest recorded,",
+    "First checks the manifest's platform settings offline: the Vercel and Netlify Node.js runtimes",
+    "against the installed platform CLIs' own lists (discontinued runtimes fail), the Durable Object",
+    "location hint against the placement region, and each relay's stream limit (Netlify cuts every",
+    "stream at 60 s; Vercel at maxDuration), which resume continues past.",
+    "Then checks the worker at <url> (default: the one the last `gemrelay deploy` of the manifest recorded,",
     `else a local \`gemrelay dev\` at ${localWorker}): its /health; its view of keys and relays through`,
     "GET /status (needs ADMIN_KEY); each relay's /health, platform and region (against the manifest",
     "when it names the relay) and, with RELAY_TOKEN and GEMINI_API_KEYS set, one direct relay → Gemini",
@@ -53,9 +58,11 @@ export const doctorCommand: Command = {
       : [];
     const secrets = manifest ? readSecrets(manifest, process.env).values : Object.fromEntries(secretNames.map((name) => [name, process.env[name]]));
     const model = (values.model as string | undefined) ?? defaultCheckModel;
+    const settings = manifest ? await checkPlatformSettings(manifest) : [];
+    if (settings.length > 0) console.log(`platform settings (${path.relative(process.cwd(), manifestFile) || manifestFile}):\n${formatPlatformChecks(settings)}\n`);
     console.log(`gemrelay doctor: ${workerUrl}`);
     const report = await runDoctor({ workerUrl, relays, secrets, model });
     console.log(formatDoctorReport(report.checks));
-    return report.ok ? 0 : 1;
+    return report.ok && settings.every((check) => check.ok !== false) ? 0 : 1;
   },
 };

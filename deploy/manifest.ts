@@ -22,6 +22,7 @@ import {
 export { defaultUpstream } from "../shared/config/upstream.ts";
 import { defaultUpstream } from "../shared/config/upstream.ts";
 import { operationsSchema } from "./operations.ts";
+import { locationHintForPlacement, relayPlatformFacts, type LocationHint } from "./platforms.ts";
 
 /** Default manifest path, relative to the working directory. */
 export const defaultManifestPath = "deploy/manifest.yaml";
@@ -102,6 +103,12 @@ const relayCommon = {
   weight: z.number().int().positive().max(1000).default(1).describe("Share of traffic with `routing.relays: weighted`"),
   upstream: httpUrl.optional().describe("Gemini base URL for this relay; default: the manifest's upstream"),
   team: team.optional(),
+  maxStreamSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe("Longest a streamed answer lasts through this relay before the platform cuts it; default Netlify 60, Vercel maxDuration"),
 };
 
 const netlifyRelay = z.strictObject({
@@ -117,7 +124,7 @@ const vercelRelay = z.strictObject({
   /** Vercel project name; default `<manifest name>-<id>`. */
   project: slug.optional().describe("Vercel project name; default <name>-<id>"),
   /** Function time limit in seconds (Vercel: 300 default, up to 800 on paid plans). */
-  maxDuration: z.number().int().min(1).max(800).default(300).describe("Function time limit in seconds (up to 800 on paid plans)"),
+  maxDuration: z.number().int().min(1).max(relayPlatformFacts.vercel.maxDurationSeconds).default(relayPlatformFacts.vercel.maxStreamSeconds).describe("Function time limit in seconds (up to 800 on paid plans)"),
 });
 
 const relay = z.discriminatedUnion("platform", [netlifyRelay, vercelRelay], {
@@ -141,11 +148,11 @@ const worker = z.strictObject({
         .describe('Cloud region the Worker runs next to, e.g. "gcp:us-east4" (never a Hong Kong or China region)'),
     })
     .optional(),
-  /** Durable Object location hint for the pool-state object. */
+  /** Durable Object location hint for the pool-state object; derived from the placement when absent. */
   locationHint: z
     .enum(locationHints, { error: `must be one of ${locationHints.join(", ")}` })
     .optional()
-    .describe("Durable Object location hint for the pool state"),
+    .describe("Durable Object location hint for the pool state; leave it out to derive it from placement.region (gcp:us-east4 → enam)"),
 });
 
 const secrets = z
@@ -203,6 +210,7 @@ function crossCheck(input: unknown): ManifestProblem[] {
       }
     }
     const platform = entry.platform;
+    if (platform === "netlify" || platform === "vercel") problems.push(...streamLimitProblems(entry, index));
     if ((platform !== "netlify" && platform !== "vercel") || typeof entry.region !== "string") return;
     const table = relayRegions[platform];
     const info = table[entry.region];
@@ -227,7 +235,28 @@ function crossCheck(input: unknown): ManifestProblem[] {
       message: `placement region "${String(placement)}" (${refused.location}) is refused: ${refused.refused}. Use a region Gemini serves, e.g. gcp:us-east4 or aws:us-east-1`,
     });
   }
+  const hint = isRecord(input.worker) ? input.worker.locationHint : undefined;
+  const derived = typeof placement === "string" ? locationHintForPlacement(placement) : undefined;
+  if (typeof hint === "string" && derived !== undefined && hint !== derived) {
+    problems.push({
+      path: "worker.locationHint",
+      message: `"${hint}" is far from the placement region ${String(placement)} (next to it: "${derived}"); the Durable Object never moves once created and every worker call to it would cross that distance. Remove locationHint to derive it`,
+    });
+  }
   return problems;
+}
+
+/** A relay's `maxStreamSeconds` must not exceed what its platform allows. */
+function streamLimitProblems(entry: Record<string, unknown>, index: number): ManifestProblem[] {
+  const limit = entry.maxStreamSeconds;
+  if (typeof limit !== "number") return [];
+  const allowed =
+    entry.platform === "netlify"
+      ? relayPlatformFacts.netlify.maxStreamSeconds
+      : typeof entry.maxDuration === "number" ? entry.maxDuration : relayPlatformFacts.vercel.maxStreamSeconds;
+  if (limit <= allowed) return [];
+  const why = entry.platform === "netlify" ? "Netlify cuts every function at its fixed 60 s synchronous limit" : "Vercel ends the function at maxDuration";
+  return [{ path: `relays[${index}].maxStreamSeconds`, message: `${limit} is longer than the platform allows (${allowed} s): ${why}` }];
 }
 
 /** A validated manifest with defaults applied. */
@@ -319,6 +348,24 @@ export async function loadManifest(file: string): Promise<Manifest> {
 export function relayDeployName(manifest: Manifest, spec: RelaySpec): string {
   const explicit = spec.platform === "netlify" ? spec.site : spec.project;
   return explicit ?? `${manifest.name}-${spec.id}`;
+}
+
+/**
+ * The Durable Object location hint the worker uses: the manifest's, else the one next to the
+ * placement region, else none (Cloudflare places the object near its first caller).
+ */
+export function workerLocationHint(manifest: Manifest): LocationHint | undefined {
+  const placement = manifest.worker.placement?.region;
+  return manifest.worker.locationHint ?? (placement ? locationHintForPlacement(placement) : undefined);
+}
+
+/**
+ * How long a streamed answer can last through a relay before its platform cuts it: the manifest's
+ * `maxStreamSeconds`, else Netlify's fixed 60 s, else the Vercel relay's `maxDuration`.
+ */
+export function relayStreamLimitSeconds(spec: RelaySpec): number {
+  if (spec.maxStreamSeconds !== undefined) return spec.maxStreamSeconds;
+  return spec.platform === "netlify" ? relayPlatformFacts.netlify.maxStreamSeconds : spec.maxDuration;
 }
 
 /** The upstream a relay calls: its own override, else the manifest's. */

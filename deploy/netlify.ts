@@ -6,7 +6,8 @@
  * 1. find the site: the id recorded by the last deploy, else `netlify sites:list --json` by name
  *    (so a lost state file never leads to a second site), else `netlify sites:create --json`;
  * 2. `netlify env:import <file> --site <id>`: RELAY_TOKEN and GEMINI_UPSTREAM from a 0600 file
- *    (`env:set K V` would put the value on the command line);
+ *    (`env:set K V` would put the value on the command line), and AWS_LAMBDA_JS_RUNTIME, which
+ *    `netlify deploy` reads from the site to pick the function's Lambda runtime;
  * 3. `netlify deploy --prod --no-build --dir publish --functions functions --site <id> --json`.
  *
  * Output formats checked against netlify-cli 26.2 (commands/sites/sites-create.js,
@@ -19,6 +20,7 @@ import { parseJsonOutput } from "./cli-output.ts";
 import type { NetlifyRelaySpec } from "./manifest.ts";
 import { relayDeployName } from "./manifest.ts";
 import { type PlannedCommand, plannedCommands, type RelayDeployed, type RelayDeployInput } from "./relay-deploy.ts";
+import { relayPlatformFacts } from "./platforms.ts";
 import { dotenvLine, withSecretFile } from "./secrets.ts";
 import type { NetlifyRelayState } from "./state.ts";
 
@@ -81,7 +83,10 @@ async function ensureSite(input: NetlifyInput, name: string): Promise<{ id: stri
 /** Deploys one Netlify relay; resolves with its production URL. */
 export async function deployNetlifyRelay(input: NetlifyInput): Promise<RelayDeployed<NetlifyRelayState>> {
   const site = await ensureSite(input, relayDeployName(input.manifest, input.spec));
-  const dotenv = Object.entries(input.variables).map(([key, value]) => dotenvLine(key, value)).join("\n") + "\n";
+  // netlify-cli zips the function for the Lambda runtime the site's AWS_LAMBDA_JS_RUNTIME names,
+  // else its default: set it with the other variables so the runtime is the one platforms.ts says.
+  const variables = { ...input.variables, AWS_LAMBDA_JS_RUNTIME: relayPlatformFacts.netlify.lambdaRuntime };
+  const dotenv = Object.entries(variables).map(([key, value]) => dotenvLine(key, value)).join("\n") + "\n";
   await withSecretFile("relay.env", dotenv, (file) =>
     input.run(input.tool, netlifyArgs.importVariables(file, site.id), { cwd: input.dir, env: input.env }),
   );
@@ -111,7 +116,7 @@ export function planNetlifyRelay(input: Pick<NetlifyInput, "manifest" | "spec" |
     commands.push(command(netlifyArgs.listSites(), `look for an existing site named ${name}`));
     commands.push(command(netlifyArgs.createSite(name, input.spec.team), "create the site when none has that name"));
   }
-  commands.push(command(netlifyArgs.importVariables("<temporary file>", siteId), "set RELAY_TOKEN and GEMINI_UPSTREAM", "dotenv file, mode 0600, deleted afterwards"));
+  commands.push(command(netlifyArgs.importVariables("<temporary file>", siteId), "set RELAY_TOKEN, GEMINI_UPSTREAM and AWS_LAMBDA_JS_RUNTIME", "dotenv file, mode 0600, deleted afterwards"));
   commands.push(command(netlifyArgs.deploy(siteId), `deploy the function (region ${input.spec.region}) to production`));
   return commands;
 }

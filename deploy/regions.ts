@@ -86,10 +86,10 @@ export const refusedPlacementRegions: Readonly<Record<string, RegionInfo>> = {
 export const placementRegionPattern = /^(aws|gcp|azure):[a-z0-9-]+$/;
 
 /**
- * Durable Object location hints (https://developers.cloudflare.com/durable-objects/reference/data-location/).
- * The object keeps pool state only and never calls Gemini, so no hint is refused.
+ * Durable Object location hints; the object keeps pool state only and never calls Gemini, so no
+ * hint is refused. The hint follows the placement region (platforms.ts).
  */
-export const locationHints = ["wnam", "enam", "sam", "weur", "eeur", "apac", "oc", "afr", "me"] as const;
+export { locationHints } from "./platforms.ts";
 
 /** Region tables by relay platform. */
 export const relayRegions = { netlify: netlifyRegions, vercel: vercelRegions } as const;

@@ -6,7 +6,8 @@
  * - `dist/worker/wrangler.json`, the config `wrangler deploy` uses for the built worker bundle.
  */
 import type { Manifest, NetlifyRelaySpec, VercelRelaySpec } from "./manifest.ts";
-import { relayDeployName } from "./manifest.ts";
+import { relayDeployName, workerLocationHint } from "./manifest.ts";
+import { relayPlatformFacts } from "./platforms.ts";
 import { durableObject, locationHintVariable, netlifyFunctionFile, workerCompatibilityDate } from "./targets.ts";
 
 const generatedNote = "Generated from deploy/manifest.yaml by `gemrelay configs --write`; test/deploy/config-files.test.ts keeps it in step.";
@@ -14,7 +15,8 @@ const generatedNote = "Generated from deploy/manifest.yaml by `gemrelay configs 
 /** Worker settings shared by wrangler.toml and dist/worker/wrangler.json. */
 function workerSettings(manifest: Manifest, nodeCompat: boolean) {
   const vars: Record<string, string> = {};
-  if (manifest.worker.locationHint) vars[locationHintVariable] = manifest.worker.locationHint;
+  const hint = workerLocationHint(manifest);
+  if (hint) vars[locationHintVariable] = hint;
   return {
     name: manifest.worker.name,
     compatibility_date: workerCompatibilityDate,
@@ -93,7 +95,10 @@ export function renderNetlifyToml(manifest: Manifest): string {
     `  publish = ${toml(`${dir}/publish`)}`,
     "",
     "[build.environment]",
-    '  NODE_VERSION = "20"',
+    "  # The function's Lambda runtime follows the build's Node version; both set, so that an",
+    "  # account-wide AWS_LAMBDA_JS_RUNTIME cannot pull it back to an end-of-life Node (deploy/platforms.ts).",
+    `  NODE_VERSION = ${toml(relayPlatformFacts.netlify.nodeVersion)}`,
+    `  AWS_LAMBDA_JS_RUNTIME = ${toml(relayPlatformFacts.netlify.lambdaRuntime)}`,
     "",
     "[functions]",
     `  # ${netlifyFunctionFile} is already bundled by gemrelay; its literal \`export const config\``,

@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { relayPlatformFacts } from "./platforms.ts";
 
 /** The repository root (this file lives in `<root>/deploy/`). */
 export const repositoryRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -44,5 +45,5 @@ export const netlifyFunctionFile = "gemrelay.mjs";
 /** Vercel function name in the Build Output API tree (`functions/<name>.func/`). */
 export const vercelFunctionName = "relay";
 
-/** Vercel runtime of the relay function (https://vercel.com/docs/functions/runtimes/node-js). */
-export const vercelRuntime = "nodejs20.x";
+/** Vercel runtime of the relay function (https://vercel.com/docs/functions/runtimes/node-js), from platforms.ts. */
+export const vercelRuntime = relayPlatformFacts.vercel.runtime;

@@ -1,8 +1,8 @@
 /**
  * Which `wrangler`, `netlify` and `vercel` a deploy runs. The first one on PATH wins (under
- * `npx gemrelay …` that is the project's own node_modules/.bin first); otherwise wrangler comes
- * from this project's dependencies, and the Netlify and Vercel CLIs run through `npx` at the
- * versions pinned here, so a plain install of gemrelay does not carry their ≈300 MB.
+ * `npx gemrelay …` that is the project's own node_modules/.bin first); otherwise the one in this
+ * project's node_modules (wrangler, and netlify-cli, a devDependency for the real-runtime tests);
+ * otherwise, for Vercel, `npx` at the version pinned here, so an install does not carry it.
  */
 import { accessSync, constants, statSync } from "node:fs";
 import path from "node:path";
@@ -47,10 +47,8 @@ export function findOnPath(name: string, searchPath: string | undefined): string
 export function resolveTool(name: ToolName, env: Record<string, string | undefined>): Executable {
   const onPath = findOnPath(name, env.PATH);
   if (onPath) return { name, program: onPath, prefix: [], origin: "PATH" };
-  if (name === "wrangler") {
-    const own = path.join(repositoryRoot, "node_modules", ".bin", "wrangler");
-    if (isExecutableFile(own)) return { name, program: own, prefix: [], origin: "node_modules" };
-  }
+  const own = path.join(repositoryRoot, "node_modules", ".bin", pinnedPackages[name].bin);
+  if (isExecutableFile(own)) return { name, program: own, prefix: [], origin: "node_modules" };
   const npx = findOnPath("npx", env.PATH) ?? path.join(path.dirname(process.execPath), "npx");
   const pinned = pinnedPackages[name];
   // `--package … <bin>`: netlify-cli has two bins (netlify, ntl), so npx needs to be told which.

@@ -2,13 +2,18 @@
  * The non-secret variables the manifest gives the resume worker (routing policy, relay URLs with
  * weights), the same for `gemrelay dev` bindings and `gemrelay deploy` vars.
  */
-import type { Manifest } from "./manifest.ts";
+import { workerLocationHint, type Manifest } from "./manifest.ts";
 import { locationHintVariable } from "./targets.ts";
 import { operationsVariables } from "./operations.ts";
 
-/** A relay's URL as the worker should know it: `#weight=N` when the manifest weights it. */
-export function relayUrlWithWeight(url: string, weight: number): string {
-  return weight === 1 ? url : `${url}#weight=${weight}`;
+/**
+ * A relay's URL as the worker should know it: `#weight=N` when the manifest weights it, and
+ * `maxStreamSeconds=N`, the longest its platform lets an answer stream (routing sends answers
+ * expected to think long to the relays that allow the longest).
+ */
+export function relayUrlWithWeight(url: string, weight: number, maxStreamSeconds?: number): string {
+  const parameters = [...(weight === 1 ? [] : [`weight=${weight}`]), ...(maxStreamSeconds === undefined ? [] : [`maxStreamSeconds=${maxStreamSeconds}`])];
+  return parameters.length === 0 ? url : `${url}#${parameters.join("&")}`;
 }
 
 /** ROUTING_*, RELAY_* and PASSTHROUGH from the manifest's routing block (empty when absent). */
@@ -32,18 +37,21 @@ export function routingVariables(manifest: Manifest): Record<string, string> {
 export interface WeightedRelayUrl {
   url: string;
   weight: number;
+  /** The relay's stream limit (`relayStreamLimitSeconds`). */
+  maxStreamSeconds?: number;
 }
 
 /**
  * Every non-secret variable of the worker: the routing policy, RELAY_URLS (weights as
- * `#weight=N`), GEMINI_UPSTREAM and the Durable Object location hint. `gemrelay dev` binds them,
+ * `#weight=N&maxStreamSeconds=N`), GEMINI_UPSTREAM and the Durable Object location hint. `gemrelay dev` binds them,
  * `gemrelay deploy` writes them as wrangler `vars`, so both run the worker with the same settings.
  */
 export function workerVariables(manifest: Manifest, options: { relays: readonly WeightedRelayUrl[]; upstream: string }): Record<string, string> {
   const variables: Record<string, string> = { ...routingVariables(manifest), ...operationsVariables(manifest.operations), GEMINI_UPSTREAM: options.upstream };
   if (options.relays.length > 0) {
-    variables.RELAY_URLS = options.relays.map((relay) => relayUrlWithWeight(relay.url, relay.weight)).join(",");
+    variables.RELAY_URLS = options.relays.map((relay) => relayUrlWithWeight(relay.url, relay.weight, relay.maxStreamSeconds)).join(",");
   }
-  if (manifest.worker.locationHint) variables[locationHintVariable] = manifest.worker.locationHint;
+  const hint = workerLocationHint(manifest);
+  if (hint) variables[locationHintVariable] = hint;
   return variables;
 }

@@ -19,7 +19,7 @@ import { generate } from "./resume/generate.ts";
 import type { Background } from "./routing/pool-view.ts";
 import { sendWithFailover, type AttemptPlan } from "./routing/scheduler.ts";
 import { conversationHash } from "./routing/sticky.ts";
-import { transformed } from "./streams.ts";
+import { streamedAnswerHeaders, transformed } from "./streams.ts";
 import { endReporter, wholeResponse } from "./usage/trace.ts";
 
 /** Client headers worth passing on; everything else stays at the worker. */
@@ -109,7 +109,7 @@ export async function handleNative(
     }
     const sse = !arrayForm;
     return new Response(transformed(events, sse ? sseEncoder() : arrayEncoder(), endReporter(request)), {
-      headers: { "content-type": sse ? "text/event-stream" : "application/json; charset=UTF-8", "cache-control": "no-cache" },
+      headers: streamedAnswerHeaders(sse ? "text/event-stream" : "application/json; charset=UTF-8"),
     });
   }
 
@@ -147,7 +147,7 @@ export async function handleNative(
     return new Response(nativeModelList(text, policy), { status: response.status, headers: responseHeaders });
   }
   if (arrayForm && response.ok && response.body) {
-    responseHeaders.set("content-type", "application/json; charset=UTF-8");
+    for (const [name, value] of Object.entries(streamedAnswerHeaders("application/json; charset=UTF-8"))) responseHeaders.set(name, value);
     return new Response(transformed(new SseDataReader(response.body), jsonArrayEncoder()), { status: response.status, headers: responseHeaders });
   }
   return new Response(response.body, { status: response.status, headers: responseHeaders });

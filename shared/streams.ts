@@ -82,3 +82,15 @@ export function transformed<I, O>(source: ReadableStream<I> | PullSource<I>, tra
     { highWaterMark: 0 },
   );
 }
+
+/**
+ * Response headers of a streamed answer (SSE or the incrementally written JSON array).
+ * A compressing layer holds a body until it has enough to compress: workerd does so for
+ * `application/json` whenever the client sends `Accept-Encoding: gzip` (Node's fetch always does),
+ * so six events a second apart arrived as one after the last (workers-sdk #7435, #8004, #7725),
+ * and Cloudflare's edge compresses JSON too. `content-encoding: identity` says the body is already
+ * encoded as it is, which every layer leaves alone; `no-transform` asks proxies the same.
+ */
+export function streamedAnswerHeaders(contentType: string): Record<string, string> {
+  return { "content-type": contentType, "cache-control": "no-cache, no-transform", "content-encoding": "identity" };
+}

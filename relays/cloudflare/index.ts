@@ -96,7 +96,7 @@ function appFor(env: Env): ReturnType<typeof createApp> {
   const token = config.relayToken ?? "";
   const egresses =
     config.relays.length > 0
-      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight))
+      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, token, relay.weight, fetch, relay.maxStreamMs))
       : [inProcessEgress(config.upstream, fetch, workerLiveConnect)];
   // Only the edge sets cf-connecting-ip (it overwrites a client's); forwarded headers are never believed here.
   const app = createApp({ config, store, egresses, platform: "cloudflare", budgetCounter, clientAddress: cloudflareClientAddress, live: workerLivePlatform });

@@ -54,7 +54,7 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
 
   const egresses =
     config.relays.length > 0
-      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch))
+      ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch, relay.maxStreamMs))
       : [inProcessEgress(config.upstream, nodeFetch, nodeLiveConnect)];
   // The socket's peer, and X-Forwarded-For only when that peer is one of TRUSTED_PROXIES.
   const clientAddress = proxiedClientAddress(parseTrustedProxies(env.TRUSTED_PROXIES), (c) => (c.env as ConnectionBindings).incoming.socket.remoteAddress);

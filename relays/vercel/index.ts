@@ -8,7 +8,7 @@
  * - Region at runtime: `process.env.VERCEL_REGION` (e.g. `iad1`). Pinning comes from `regions`
  *   (vercel.json, or `.vc-config.json`); default `iad1`. Never `hkg1` (Gemini refuses it).
  * - The build emits `.vercel/output/functions/<name>.func/.vc-config.json` as
- *   `{ "runtime": "nodejs20.x", "handler": "index.mjs", "launcherType": "Nodejs",
+ *   `{ "runtime": "nodejs24.x" (deploy/platforms.ts), "handler": "index.mjs", "launcherType": "Nodejs",
  *      "shouldAddHelpers": false, "supportsResponseStreaming": true, "maxDuration": 300,
  *      "regions": ["iad1"] }` (maxDuration 300 s default, up to 800 s on paid plans).
  * - Request bodies are limited to 4.5 MB; once streaming starts the status is fixed.

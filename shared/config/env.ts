@@ -67,6 +67,8 @@ export type PassThroughMode = "auth" | "open" | "off";
 export interface RelayTarget {
   url: string;
   weight: number;
+  /** How long its platform lets an answer stream (`#maxStreamSeconds=N`); absent: no limit known. */
+  maxStreamMs?: number;
 }
 
 /** Runtime configuration of the resume worker, derived once from the environment. */
@@ -114,7 +116,8 @@ export function readWorkerConfig(environment: Record<string, unknown>): WorkerCo
     const [url = "", fragment = ""] = entry.split("#");
     if (!z.url().safeParse(url).success) throw new Error(`RELAY_URLS[${index}] is not a URL`);
     const weight = Number(/(?:^|&)weight=(\d+(?:\.\d+)?)/.exec(fragment)?.[1] ?? 1);
-    return { url: url.replace(/\/+$/, ""), weight };
+    const streamSeconds = /(?:^|&)maxStreamSeconds=(\d+)/.exec(fragment)?.[1];
+    return { url: url.replace(/\/+$/, ""), weight, ...(streamSeconds ? { maxStreamMs: Number(streamSeconds) * 1_000 } : {}) };
   });
   const pool = parseSubmittedKeys(env.GEMINI_API_KEYS ?? "");
   return {

@@ -21,6 +21,8 @@ export interface Egress {
   readonly id: string;
   /** Share of traffic under the `weighted` strategy. */
   readonly weight: number;
+  /** How long the platform lets an answer stream through it; absent: no limit. */
+  readonly maxStreamMs?: number;
   send(request: EgressRequest): Promise<Response>;
   /** Half-open probe: true when the egress answers its health check. */
   probe(): Promise<boolean>;
@@ -42,10 +44,11 @@ function requestInit(request: EgressRequest): RequestInit & { duplex?: "half" } 
 }
 
 /** Egress through a relay at `baseUrl`, authenticated with the hop secret. */
-export function relayEgress(id: string, baseUrl: string, relayToken: string, weight = 1, fetcher: typeof fetch = fetch): Egress {
+export function relayEgress(id: string, baseUrl: string, relayToken: string, weight = 1, fetcher: typeof fetch = fetch, maxStreamMs?: number): Egress {
   return {
     id,
     weight,
+    ...(maxStreamMs !== undefined ? { maxStreamMs } : {}),
     async probe() {
       const response = await fetcher(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });
       await response.body?.cancel();

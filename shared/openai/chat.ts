@@ -10,7 +10,7 @@ import { resumeOverrides } from "../resume/config.ts";
 import { generate, type GenerateCall } from "../resume/generate.ts";
 import type { Background } from "../routing/pool-view.ts";
 import { conversationHash } from "../routing/sticky.ts";
-import { transformed } from "../streams.ts";
+import { streamedAnswerHeaders, transformed } from "../streams.ts";
 import { endReporter, wholeResponse } from "../usage/trace.ts";
 import { readJsonBody } from "./body.ts";
 import { newCompletionMeta, truncatedAnswerError } from "./completion.ts";
@@ -46,7 +46,7 @@ export async function handleChat(request: Request, identity: ClientIdentity, con
   const meta = newCompletionMeta(mapped.requestedModel, settings.thinkTags, context.clock());
   if (mapped.stream) {
     return new Response(transformed(events, chatChunkEncoder(meta, mapped.includeUsage), endReporter(request)), {
-      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache" },
+      headers: streamedAnswerHeaders("text/event-stream; charset=utf-8"),
     });
   }
   const answer = await collectAnswer(events);

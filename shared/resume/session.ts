@@ -14,6 +14,7 @@ import { parseGoogleError } from "../gemini/classify.ts";
 import type { GenerateContentRequest } from "../gemini/types.ts";
 import type { Background } from "../routing/pool-view.ts";
 import { sendWithFailover } from "../routing/scheduler.ts";
+import { expectsLongAnswer } from "../routing/stream-limits.ts";
 import { StitchedAnswer, type AttemptText, type Step } from "./answer.ts";
 import { UpstreamAttempt, type UpstreamItem } from "./attempt.ts";
 import { readChunk } from "./chunk.ts";
@@ -218,6 +219,7 @@ export class ResumeSession {
       signal,
       ...(call.clientKey ? { clientKey: call.clientKey } : {}),
       ...(call.stickyHash !== undefined ? { stickyHash: call.stickyHash } : {}),
+      ...(expectsLongAnswer(call.model, call.body) ? { longAnswer: true } : {}),
     };
     const { response } = await sendWithFailover(plan, this.#context, this.#background);
     return response;

@@ -10,6 +10,7 @@ import { GemrelayError, SetupError, UpstreamUnavailableError } from "../errors.t
 import { classifyFailure, type Classification } from "../gemini/classify.ts";
 import { keyProblem } from "../keys/validate.ts";
 import { maskSecret } from "../secrets.ts";
+import { longestStreaming } from "./stream-limits.ts";
 import type { PoolSnapshot } from "../store/store.ts";
 import { capacityCheck, keyDisabled, relayFailed } from "../alerts/triggers.ts";
 import { traceOf } from "../usage/trace.ts";
@@ -37,6 +38,8 @@ export interface AttemptPlan {
   signal?: AbortSignal;
   /** Fewer attempts than the routing policy allows (key checks: one retry on another relay). */
   maxAttempts?: number;
+  /** The answer is expected to stream for long: prefer egresses that do not cut it (stream-limits.ts). */
+  longAnswer?: boolean;
 }
 
 /** The upstream answer that will reach the client, with what carried it. */
@@ -105,8 +108,9 @@ async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSna
   return undefined;
 }
 
-function pickEgress(context: AppContext, faulted: ReadonlySet<string>, background: Background): Egress | undefined {
-  const closed = context.egresses.filter((egress) => !faulted.has(egress.id) && context.relayHealth.isClosed(egress.id));
+function pickEgress(context: AppContext, faulted: ReadonlySet<string>, background: Background, longAnswer: boolean): Egress | undefined {
+  const healthy = context.egresses.filter((egress) => !faulted.has(egress.id) && context.relayHealth.isClosed(egress.id));
+  const closed = longAnswer && healthy.length > 0 ? longestStreaming(healthy) : healthy;
   for (const egress of context.egresses) {
     if (context.relayHealth.isDueForProbe(egress.id)) background(context.relayHealth.probe(egress.id, () => egress.probe()));
   }
@@ -151,7 +155,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
       if (snapshot && usableKeys(snapshot, plan.model, context.clock(), new Set()).length === 0) throw poolExhausted(snapshot, plan.model, context.clock());
       break; // every usable key was tried in this request
     }
-    const egress = pickEgress(context, faultedEgresses, background);
+    const egress = pickEgress(context, faultedEgresses, background, plan.longAnswer === true);
     if (egress === undefined) break;
 
     const attemptStarted = context.clock();

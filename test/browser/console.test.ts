@@ -5,7 +5,7 @@
  * kept), deletes the invalid one, creates and revokes an access key, and watches the usage charts
  * fill after traffic. Screenshots of every page go to test/browser/screenshots/ (git-ignored).
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { chromium, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -13,11 +13,11 @@ import { repositoryRoot } from "../../deploy/targets.ts";
 import { startWorker } from "../helpers/chain.ts";
 import { startSelfHost, temporaryDirectory } from "../helpers/process.ts";
 import { GeminiSimulator } from "../sim/index.ts";
+import { findChromium } from "../helpers/chromium.ts";
 
 const adminKey = "admin-browser-test-0123456789";
 const authKey = "sk-browser-auth-0123456789";
 const encryptionKey = "browser-test-encryption-key-0123456789";
-const chromiumPath = "/usr/bin/chromium";
 const screenshots = join(repositoryRoot, "test/browser/screenshots");
 
 interface Target {
@@ -81,7 +81,7 @@ describe.each(targets)("console on %s", (name, startTarget) => {
     });
 
   beforeAll(async () => {
-    if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: apt-get install -y chromium (.ci/run does)`);
+    const binary = await findChromium();
     mkdirSync(screenshots, { recursive: true });
     sim = await GeminiSimulator.start();
     target = await startTarget({
@@ -93,9 +93,9 @@ describe.each(targets)("console on %s", (name, startTarget) => {
       POOL_REFRESH_MS: "500",
     });
     browser = await chromium.launchPersistentContext(temporaryDirectory("gemrelay-chromium-"), {
-      executablePath: chromiumPath,
+      executablePath: binary.executablePath,
       headless: true,
-      args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [...new Set([...binary.args, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"])],
       viewport: { width: 1280, height: 900 },
     });
     page = browser.pages()[0] ?? (await browser.newPage());

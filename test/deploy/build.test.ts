@@ -79,7 +79,7 @@ describe("buildAll", () => {
         routes: [{ src: "/(.*)", dest: "/relay" }],
       });
       expect(JSON.parse(read("vercel", id, ".vercel", "output", "functions", "relay.func", ".vc-config.json"))).toEqual({
-        runtime: "nodejs20.x",
+        runtime: "nodejs24.x",
         handler: "index.mjs",
         launcherType: "Nodejs",
         shouldAddHelpers: false,

@@ -61,7 +61,7 @@ describe("gemrelay deploy --dry-run (default manifest, real wrangler, offline)",
 
   it("prints every command a deploy would run, placeholders for what is not known yet, and no secret", () => {
     expect(output).toMatch(/\$ (npx --yes --package netlify-cli@26\.2\.0 )?netlify sites:create --name gemrelay-netlify-cmh --disable-linking --json/);
-    expect(output).toMatch(/\$ (npx --yes --package netlify-cli@26\.2\.0 )?netlify env:import '<temporary file>' --site '<site-id>' --json\n\s+# set RELAY_TOKEN and GEMINI_UPSTREAM; secrets via dotenv file, mode 0600/);
+    expect(output).toMatch(/\$ (npx --yes --package netlify-cli@26\.2\.0 )?netlify env:import '<temporary file>' --site '<site-id>' --json\n\s+# set RELAY_TOKEN, GEMINI_UPSTREAM and AWS_LAMBDA_JS_RUNTIME; secrets via dotenv file, mode 0600/);
     expect(output).toMatch(/\$ (npx --yes --package vercel@64\.0\.2 )?vercel env add RELAY_TOKEN production --sensitive --force --yes\n\s+# set RELAY_TOKEN; secrets via stdin/);
     expect(output).toMatch(/\$ (npx --yes --package vercel@64\.0\.2 )?vercel deploy --prebuilt --prod --yes/);
     expect(output).toMatch(/\$ wrangler secret bulk '<temporary file>' --config \S+wrangler\.deploy\.json/);

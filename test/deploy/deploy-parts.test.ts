@@ -89,7 +89,7 @@ describe("running commands", () => {
     expect(error.commandLine).toContain("'console.error('\\''bad ***'\\''); process.exit(3)'");
   });
 
-  it("resolves a CLI from PATH first, else wrangler from node_modules, else npx at the pinned version", () => {
+  it("resolves a CLI from PATH first, else from node_modules (wrangler, netlify-cli), else npx at the pinned version", () => {
     const bin = path.join(folder.path, "bin");
     mkdirSync(bin);
     writeFileSync(path.join(bin, "netlify"), "#!/bin/sh\n");
@@ -98,6 +98,7 @@ describe("running commands", () => {
     expect(resolveTool("netlify", { PATH: bin })).toMatchObject({ origin: "PATH", program: path.join(bin, "netlify") });
     expect(resolveTool("vercel", { PATH: bin })).toMatchObject({ origin: "npx", prefix: ["--yes", "--package", "vercel@64.0.2", "vercel"] });
     expect(resolveTool("wrangler", { PATH: bin })).toMatchObject({ origin: "node_modules" });
+    expect(resolveTool("netlify", { PATH: path.join(folder.path, "empty") })).toMatchObject({ origin: "node_modules", program: expect.stringMatching(/node_modules\/\.bin\/netlify$/) });
   });
 });
 

@@ -57,7 +57,7 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
     manifestFile = writeManifest(folder.path, {
       name: "fakechain",
       upstream: sim.url,
-      worker: { name: "fakechain-worker", placement: { region: "gcp:us-east4" }, locationHint: "wnam" },
+      worker: { name: "fakechain-worker", placement: { region: "gcp:us-east4" } },
       relays: [
         { id: "nf", platform: "netlify", region: "fra", upstream: sim.hopUrl("nf") },
         { id: "vc", platform: "vercel", region: "sfo1", weight: 2, upstream: sim.hopUrl("vc") },
@@ -127,6 +127,8 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
     expect(dotenv.mode).toBe("600");
     expect(dotenv.content).toContain(`RELAY_TOKEN='${relayToken}'`);
     expect(dotenv.content).toContain(`GEMINI_UPSTREAM='${sim.hopUrl("nf")}'`);
+    // netlify deploy picks the function's Lambda runtime from this site variable (else its default).
+    expect(dotenv.content).toContain("AWS_LAMBDA_JS_RUNTIME='nodejs24.x'");
     expect(existsSync(dotenvFile)).toBe(false);
 
     const variables = first.calls.filter((call) => describeCall(call) === "vercel env add");
@@ -170,8 +172,8 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
     const recorded = JSON.parse(readFileSync(stateFile, "utf8"));
     const relays = recorded.chains.fakechain.relays;
     const vars = state.cloudflare.workers["fakechain-worker"]!.vars!;
-    expect(vars.RELAY_URLS).toBe(`${relays.nf.url},${relays.vc.url}#weight=2`);
-    expect(vars).toMatchObject({ ROUTING_RELAY_STRATEGY: "weighted", POOL_LOCATION_HINT: "wnam", GEMINI_UPSTREAM: sim.url });
+    expect(vars.RELAY_URLS).toBe(`${relays.nf.url}#maxStreamSeconds=60,${relays.vc.url}#weight=2&maxStreamSeconds=300`);
+    expect(vars).toMatchObject({ ROUTING_RELAY_STRATEGY: "weighted", POOL_LOCATION_HINT: "enam", GEMINI_UPSTREAM: sim.url });
     for (const secret of secrets) expect(JSON.stringify(vars)).not.toContain(secret);
     const config = JSON.parse(readFileSync(path.join(outDir, "worker", "wrangler.deploy.json"), "utf8"));
     expect(config).toMatchObject({ name: "fakechain-worker", main: "index.js", no_bundle: true, placement: { region: "gcp:us-east4" } });
@@ -220,6 +222,11 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
       const { code, output } = await doctor(["--manifest", manifestFile, "--state", stateFile, "--model", "gemini-2.5-flash"]);
       expect(code, output).toBe(0);
       expect(output).toMatch(/^worker\s+GET \/health\s+\d+\s+ok\s+configured, 2 relays$/m);
+      // The platform settings first, checked offline against the installed platform tooling.
+      expect(output).toMatch(/^vercel relays\s+\.vc-config\.json runtime nodejs24\.x\s+ok\s+supported by @vercel\/build-utils/m);
+      expect(output).toMatch(/^netlify relays\s+AWS_LAMBDA_JS_RUNTIME \/ NODE_VERSION nodejs24\.x\s+ok\s+known to netlify-cli's zip-it-and-ship-it$/m);
+      expect(output).toMatch(/^worker\s+POOL_LOCATION_HINT enam\s+ok\s+next to placement gcp:us-east4$/m);
+      expect(output).toMatch(/^relay nf\s+stream limit 60 s\s+-\s+Netlify's fixed synchronous limit/m);
       expect(output).toMatch(/^worker view\s+GET \/status\s+\d+\s+ok\s+keys: 1 active, 0 cooling, 0 disabled; relays: 127\.0\.0\.1:\d+ closed, 127\.0\.0\.1:\d+ closed$/m);
       expect(output).toMatch(/^relay nf\s+GET \/health\s+\d+\s+ok\s+netlify fra$/m);
       expect(output).toMatch(/^relay vc → Gemini\s+GET \/v1beta\/models\s+\d+\s+ok\s+200$/m);
@@ -264,7 +271,7 @@ describe("gemrelay deploy (stand-in platform CLIs)", () => {
       const run = await deploy(["--only", "worker"]);
       expect(run.code, run.output).toBe(0);
       expect(run.calls.map(describeCall)).toEqual(["wrangler deploy", "wrangler secret bulk"]);
-      expect(fakes.state().cloudflare.workers["fakechain-worker"]!.vars!.RELAY_URLS).toBe(`${relays.nf.url},${relays.vc.url}#weight=2`);
+      expect(fakes.state().cloudflare.workers["fakechain-worker"]!.vars!.RELAY_URLS).toBe(`${relays.nf.url}#maxStreamSeconds=60,${relays.vc.url}#weight=2&maxStreamSeconds=300`);
       expect(run.output).toMatch(/^nf\s+netlify\s+fakechain-nf\s+fra\s+http:\S+\s+ok \(fra\) \(earlier deploy\)$/m);
       expect(run.output).toMatch(/chain check \(gemini-2\.5-flash-lite\): ok/);
     }, 120_000);

@@ -7,6 +7,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
+import { discontinuedNodeMajors, dockerBaseImage } from "../../deploy/platforms.ts";
 import { repositoryRoot } from "../../deploy/targets.ts";
 
 const dockerfile = readFileSync(path.join(repositoryRoot, "deploy/Dockerfile"), "utf8");
@@ -18,10 +19,16 @@ const finalStage = instructions.slice(instructions.findLastIndex((line) => line.
 
 describe("deploy/Dockerfile", () => {
   it("builds the self-host bundle in a first stage and runs exactly that file", () => {
-    expect(instructions.filter((line) => line.startsWith("FROM "))).toEqual(["FROM node:20-bookworm-slim AS build", "FROM node:20-bookworm-slim"]);
+    expect(instructions.filter((line) => line.startsWith("FROM "))).toEqual(["FROM ${BASE_IMAGE} AS build", "FROM ${BASE_IMAGE}"]);
     expect(instructions).toContain("RUN node deploy/bin/gemrelay.js build --only node");
     expect(finalStage).toContain("COPY --from=build /app/dist/node/server.mjs ./dist/node/server.mjs");
     expect(finalStage.at(-1)).toBe('CMD ["node", "dist/node/server.mjs"]');
+  });
+
+  it("defaults BASE_IMAGE to the supported Node.js LTS of deploy/platforms.ts, not an end-of-life one", () => {
+    expect(instructions).toContain(`ARG BASE_IMAGE=${dockerBaseImage}`);
+    expect(dockerBaseImage).toBe("node:24-bookworm-slim");
+    expect(discontinuedNodeMajors[Number(/node:(\d+)/.exec(dockerBaseImage)![1])]).toBeUndefined();
   });
 
   it("runs as the node user, keeps state on /data, and checks /health", () => {

@@ -1,7 +1,6 @@
 /** Starting built bundles as child processes for end-to-end tests, and stopping them reliably. */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -85,14 +84,4 @@ export async function startSelfHost(env: Record<string, string>): Promise<Child 
 }
 
 /** A free loopback port (listened on briefly, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort } from "../../deploy/local-runtimes.ts";

@@ -16,7 +16,7 @@ export interface RedisServer {
 /** Fails with a clear message when Debian's `redis-server` is missing (`.ci/run` installs it). */
 function requireRedisServer(): void {
   if (spawnSync("redis-server", ["--version"], { stdio: "ignore" }).status !== 0) {
-    throw new Error("redis-server is not installed: apt-get install -y redis-server (.ci/run does this)");
+    throw new Error("redis-server is not installed: apt-get install -y redis-server (npm test installs it itself when run as root on Debian)");
   }
 }
 
