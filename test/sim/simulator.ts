@@ -26,6 +26,7 @@ import { answerGenerate, validateGenerateRequest } from "./generate.ts";
 import { KeyRegistry, type KeyVerdict } from "./keys.ts";
 import { findModel, isGenerative, listModelsPage, modelResource, type SimulatedModel } from "./models.ts";
 import { parseJsonBody, readBody, recordRequest } from "./request.ts";
+import { isResourcePath, ResourceRegistry } from "./resources.ts";
 import {
   quotaActions,
   type Action,
@@ -60,6 +61,8 @@ export class GeminiSimulator implements SimulatorControl {
   readonly #now: () => number;
   readonly #keys: KeyRegistry;
   readonly #faults = new FaultQueue();
+  /** Files, cached contents, batches and operations, each owned by the key (project) that created it. */
+  readonly resources: ResourceRegistry;
   #answer: AnswerFunction = echoAnswer;
   #thoughts: AnswerFunction = defaultThoughts;
   #sequence = 0;
@@ -74,6 +77,7 @@ export class GeminiSimulator implements SimulatorControl {
     this.intervalMs = Math.max(0, options.intervalMs ?? 0);
     this.#now = options.now ?? Date.now;
     this.#keys = new KeyRegistry(this.#now);
+    this.resources = new ResourceRegistry(this.#now, url);
   }
 
   /** Starts a simulator on 127.0.0.1 (port 0 = any free port). */
@@ -206,9 +210,10 @@ export class GeminiSimulator implements SimulatorControl {
     });
   }
 
-  /** Forgets requests, faults, counts, hop behaviours, the answer and thought functions and a pending event gate; keeps keys unless `keys: true`. */
+  /** Forgets requests, faults, counts, hop behaviours, resources, the answer and thought functions and a pending event gate; keeps keys unless `keys: true`. */
   reset(options: { keys?: boolean } = {}): void {
     this.requests.length = 0;
+    this.resources.reset();
     this.#faults.clear();
     this.#answer = echoAnswer;
     this.#thoughts = defaultThoughts;
@@ -244,6 +249,12 @@ export class GeminiSimulator implements SimulatorControl {
 
   /** Routing, key checks and model checks, in the order Google applies them. */
   async #respond(recorded: RecordedRequest, res: ServerResponse, signal: AbortSignal): Promise<void> {
+    if (isResourcePath(recorded.path)) {
+      const refusal = this.#refusal(recorded, this.#keys.authenticate(recorded.key, null, recorded.hop));
+      const fault = refusal ? null : this.#takeFault(recorded, null);
+      if (!(await this.#preamble(recorded, res, signal, fault, ""))) return;
+      return sendAnswer(res, recorded, refusal ?? this.resources.answer(recorded));
+    }
     if (recorded.action === "other") return sendAnswer(res, recorded, htmlNotFound(recorded.path));
     const refusal = this.#refusal(recorded, this.#keys.authenticate(recorded.key, recorded.model, recorded.hop));
     if (recorded.action === "openai") return this.#respondOpenAiCompat(recorded, res, signal, refusal);
@@ -287,6 +298,9 @@ export class GeminiSimulator implements SimulatorControl {
     const generate = recorded.action === "generateContent" || recorded.action === "streamGenerateContent";
     const invalid = generate ? validateGenerateRequest(recorded) : null;
     if (invalid) return sendAnswer(res, recorded, invalid);
+    // A file or cached content of another project: Google's 403, before any quota is spent.
+    const foreign = recorded.key === null ? null : this.resources.referenceRefusal(recorded.key, recorded.body);
+    if (foreign) return sendAnswer(res, recorded, foreign);
     if (quotaActions.includes(recorded.action) && recorded.key !== null) {
       const quota = this.#refusal(recorded, this.#keys.admit(recorded.key, model.id, recorded.hop));
       if (quota) return sendAnswer(res, recorded, quota);
