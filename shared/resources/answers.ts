@@ -12,7 +12,7 @@ import type { Background } from "../routing/pool-view.ts";
 import type { AttemptPlan, AttemptResult } from "../routing/scheduler.ts";
 import { poolKeyId } from "../keys/identity.ts";
 import { expiryOf, forgetResource, holderRemoved, keyWithId, recordResource, resourceCap } from "./affinity.ts";
-import { createdAlongside, createdResource, pathResource } from "./names.ts";
+import { createdAlongside, createdResource, mayCreate, pathResource } from "./names.ts";
 import { gemrelayUploadUrl, googleSessionHeaders, isUploadToken, newUploadToken, uploadIdParameter, uploadSessionLifetime, uploadSessionName, uploadTarget } from "./uploads.ts";
 
 /** The upload session a request continues, once resolved. */
@@ -85,7 +85,7 @@ export async function resourceAnswer(
     return new Response(response.body, { status: response.status, headers });
   }
   const length = Number(response.headers.get("content-length") ?? "0");
-  if ((request.method !== "POST" && request.method !== "PATCH") || !isJson(response) || length > maxCreateAnswerBytes) {
+  if (!mayCreate(request.method, route.path) || !isJson(response) || length > maxCreateAnswerBytes) {
     return new Response(response.body, { status: response.status, headers });
   }
   const text = await response.text();

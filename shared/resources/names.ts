@@ -68,6 +68,23 @@ export function bodyResources(body: ArrayBuffer): string[] {
   return [...names];
 }
 
+/** Collections a `POST` creates a member of (uploads included). */
+const createdCollection = /^\/(?:upload\/)?(?:v1beta|v1alpha|v1)\/(?:files|cachedContents|tunedModels|fileSearchStores|corpora)$/;
+
+/** Model methods that answer a batch or a long-running operation. */
+const operationMethods = /^\/(?:v1beta|v1alpha|v1)\/(?:models|tunedModels)\/[\w.-]+:(?:batchGenerateContent|asyncBatchEmbedContent|predictLongRunning)$/;
+
+/**
+ * Whether a successful answer to `method path` may name a resource gemrelay should record: a
+ * create, an upload (its finalize), an update (a cache's new `expireTime`). Only these answers are
+ * read whole; every other one streams through untouched.
+ */
+export function mayCreate(method: string, path: string): boolean {
+  if (method === "PATCH") return pathResource(path) !== null;
+  if (method !== "POST") return false;
+  return createdCollection.test(path) || operationMethods.test(path) || path.startsWith("/upload/");
+}
+
 /** A created resource found in an answer: its name and, when the answer says, when it expires. */
 export interface CreatedResource {
   name: string;

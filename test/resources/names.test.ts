@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { expiryOf } from "../../shared/resources/affinity.ts";
-import { bodyResources, createdAlongside, createdResource, listedCollection, pathResource } from "../../shared/resources/names.ts";
+import { bodyResources, createdAlongside, createdResource, listedCollection, mayCreate, pathResource } from "../../shared/resources/names.ts";
 import { gemrelayUploadUrl, isUploadToken, newUploadToken, uploadTarget } from "../../shared/resources/uploads.ts";
 
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value)).buffer as ArrayBuffer;
@@ -35,6 +35,12 @@ describe("resource names", () => {
     expect(createdResource({ name: "models/gemini-2.5-flash" })).toBeNull();
     expect(createdResource({ candidates: [] })).toBeNull();
     expect(createdAlongside({ name: "tunedModels/t1/operations/o1", metadata: { tunedModel: "tunedModels/t1" } })).toEqual(["tunedModels/t1"]);
+    expect(mayCreate("POST", "/upload/v1beta/files")).toBe(true);
+    expect(mayCreate("POST", "/v1beta/cachedContents")).toBe(true);
+    expect(mayCreate("POST", "/v1beta/models/gemini-2.5-flash:batchGenerateContent")).toBe(true);
+    expect(mayCreate("PATCH", "/v1beta/cachedContents/c1")).toBe(true);
+    expect(mayCreate("POST", "/v1beta/models/gemini-embedding-001:batchEmbedContents")).toBe(false);
+    expect(mayCreate("POST", "/v1beta/models/gemini-2.5-flash:countTokens")).toBe(false);
     expect(listedCollection("GET", "/v1beta/files")).toBe("files");
     expect(listedCollection("GET", "/v1beta/batches")).toBe("batches");
     expect(listedCollection("POST", "/v1beta/cachedContents")).toBeNull();

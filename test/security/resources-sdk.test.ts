@@ -52,6 +52,8 @@ describe.each(resumeWorkerTargets)("files, caches and batches through gemrelay o
       RELAY_TOKEN: relayToken,
       RELAY_URLS: relays.map((relay) => relay.url).join(","),
       ROUTING_KEY_STRATEGY: "round-robin",
+      // Small, so that an upload larger than it shows uploads are streamed, not held.
+      MAX_BODY_BYTES: "65536",
     });
     globalThis.fetch = recordingFetch;
   }, 60_000);
@@ -158,6 +160,18 @@ describe.each(resumeWorkerTargets)("files, caches and batches through gemrelay o
     const holder = keysUsedFor(uploaded.file.name.slice("files/".length));
     expect(holder.size).toBe(1);
     expect(keysUsedFor(cache.name ?? "")).toEqual(holder);
+  });
+
+  it("streams an upload larger than MAX_BODY_BYTES and uses it", async () => {
+    const ai = new GoogleGenAI({ apiKey: accessKey, httpOptions: { baseUrl: target.url } });
+    const text = "0123456789abcdef".repeat(20_000);
+    const file = await ai.files.upload({ file: new Blob([text], { type: "text/plain" }), config: { mimeType: "text/plain" } });
+    expect(file.sizeBytes).toBe(String(text.length));
+    for (let round = 0; round < 3; round++) {
+      const answer = await ai.models.generateContent({ model, contents: createUserContent([createPartFromUri(file.uri ?? "", "text/plain"), `Large (${round})`]) });
+      expect(answer.text).toContain("Echo:");
+    }
+    expectNothingLeaked();
   });
 
   it("keeps the resumable session on one key and on gemrelay, chunk by chunk (curl's way), and never leaks Google's URL", async () => {
