@@ -10,7 +10,7 @@ import { BoundedMap } from "../bounded-map.ts";
 import { BadRequestError, GemrelayError } from "../errors.ts";
 import { poolKeyId } from "../keys/identity.ts";
 import type { Background } from "../routing/pool-view.ts";
-import type { PoolSnapshot } from "../store/store.ts";
+import type { PoolSnapshot, Store } from "../store/store.ts";
 import { bodyResources, pathResource } from "./names.ts";
 
 /** The key a request must use, and the resource that requires it (named in errors). */
@@ -36,9 +36,21 @@ const longestLifetime = 400 * day;
 /** Most records kept in the Store; beyond it the ones expiring soonest are dropped. */
 export const resourceCap = 100_000;
 
-/** Lookups remembered in this isolate, briefly: a name can be reused after a delete (client-chosen file names). */
-const recent = new BoundedMap<string, { keyId: string; until: number }>(4_096);
+/**
+ * Lookups remembered in this isolate, per Store (one app's state never answers for another's),
+ * briefly: a name can be reused after a delete (client-chosen file names).
+ */
+const recentByStore = new WeakMap<Store, BoundedMap<string, { keyId: string; until: number }>>();
 const recentMs = 60_000;
+
+function recentOf(context: AppContext): BoundedMap<string, { keyId: string; until: number }> {
+  let recent = recentByStore.get(context.store);
+  if (recent === undefined) {
+    recent = new BoundedMap(4_096);
+    recentByStore.set(context.store, recent);
+  }
+  return recent;
+}
 
 /** When a record of `name` expires: the answer's own expiry, or the resource kind's lifetime; never beyond a bound. */
 export function expiryOf(name: string, answered: number | null, now: number): number {
@@ -50,19 +62,20 @@ export function expiryOf(name: string, answered: number | null, now: number): nu
 /** Records that `key` holds `name` until `expiresAt`. */
 export async function recordResource(context: AppContext, name: string, key: string, expiresAt: number, target: string | null = null): Promise<void> {
   const keyId = await poolKeyId(key);
-  recent.set(name, { keyId, until: Math.min(expiresAt, context.clock() + recentMs) });
+  recentOf(context).set(name, { keyId, until: Math.min(expiresAt, context.clock() + recentMs) });
   await context.store.putResource({ name, keyId, target, expiresAt }, { now: context.clock(), cap: resourceCap });
 }
 
 /** Forgets `name` (deleted by the client). */
 export async function forgetResource(context: AppContext, name: string): Promise<void> {
-  recent.delete(name);
+  recentOf(context).delete(name);
   await context.store.deleteResource(name);
 }
 
 /** The pool key holding `name`, by id; null when gemrelay did not create it (or the record expired). */
 async function holderOf(context: AppContext, name: string): Promise<string | null> {
   const now = context.clock();
+  const recent = recentOf(context);
   const cached = recent.get(name);
   if (cached !== undefined && cached.until > now) return cached.keyId;
   const record = await context.store.getResource(name, now);
