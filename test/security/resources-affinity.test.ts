@@ -100,6 +100,40 @@ describe.each(resumeWorkerTargets)("resource affinity on %s", (_name, startTarge
     }
   });
 
+  it("lists files and caches of every key, merged, page after page with gemrelay's tokens", async () => {
+    sim.reset();
+    const uploaded = [];
+    for (let index = 0; index < 5; index++) uploaded.push((await upload(target.url, `page ${index}`)).name);
+    // Round-robin spread them over the keys still active (the first test disabled one).
+    expect(new Set(uploaded.map(holderOf)).size).toBeGreaterThan(1);
+    const listed: string[] = [];
+    let token: string | undefined;
+    let pages = 0;
+    do {
+      const response = await fetch(`${target.url}/v1beta/files?pageSize=2${token ? `&pageToken=${encodeURIComponent(token)}` : ""}`, { headers: { "x-goog-api-key": accessKey } });
+      expect(response.status).toBe(200);
+      const page = (await response.json()) as { files?: { name: string }[]; nextPageToken?: string };
+      expect(page.files?.length ?? 0).toBeGreaterThan(0);
+      expect(page.files?.length ?? 0).toBeLessThanOrEqual(2);
+      listed.push(...(page.files ?? []).map((file) => file.name));
+      token = page.nextPageToken;
+      // Tokens are gemrelay's: no key, and not Google's own.
+      for (const key of keys) expect(token ?? "").not.toContain(key);
+      pages += 1;
+    } while (token !== undefined && pages < 10);
+    expect(listed.sort()).toEqual([...uploaded].sort());
+    expect(token).toBeUndefined();
+
+    const cache = await fetch(`${target.url}/v1beta/cachedContents`, { method: "POST", headers: { "x-goog-api-key": accessKey, "content-type": "application/json" }, body: JSON.stringify({ model: "models/gemini-2.5-flash", contents: [{ role: "user", parts: [{ text: "cached" }] }], ttl: "300s" }) });
+    const { name } = (await cache.json()) as { name: string };
+    const caches = (await (await fetch(`${target.url}/v1beta/cachedContents`, { headers: { "x-goog-api-key": accessKey } })).json()) as { cachedContents?: { name: string }[] };
+    expect(caches.cachedContents?.map((entry) => entry.name)).toEqual([name]);
+
+    const forged = await fetch(`${target.url}/v1beta/files?pageToken=not-ours`, { headers: { "x-goog-api-key": accessKey } });
+    expect(forged.status).toBe(400);
+    expect((await errorOf(forged)).message).toMatch(/Invalid page token/);
+  });
+
   it("leaves pass-through clients' resource requests alone", async () => {
     const own = sim.createKey();
     const response = await fetch(`${target.url}/v1beta/files?pageSize=5`, { headers: { "x-goog-api-key": own, "x-relay-auth": accessKey } });
