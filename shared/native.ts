@@ -14,6 +14,9 @@ import { generateContentRequestSchema, type GenerateContentRequest } from "./gem
 import { nativeModelList } from "./policy/model-lists.ts";
 import { admitBodyModel } from "./policy/body-model.ts";
 import { admitModel } from "./policy/model-requests.ts";
+import { continueUploadSession, resourceAnswer } from "./resources/answers.ts";
+import { listAcrossKeys } from "./resources/listing.ts";
+import { listedCollection } from "./resources/names.ts";
 import { resumeOverrides } from "./resume/config.ts";
 import { generate } from "./resume/generate.ts";
 import type { Background } from "./routing/pool-view.ts";
@@ -24,6 +27,9 @@ import { endReporter, wholeResponse } from "./usage/trace.ts";
 
 /** Client headers worth passing on; everything else stays at the worker. */
 const forwardedRequestHeaders = ["content-type", "x-goog-api-client"];
+
+/** And the headers of Gemini's upload protocol (`X-Goog-Upload-Protocol`, `-Command`, `-Offset`, …). */
+const forwardedRequestHeaderPrefix = "x-goog-upload-";
 
 /** Non-streaming answers: how many continuations were stitched into the answer. */
 const continuationsHeader = "x-gemrelay-continuations";
@@ -78,6 +84,9 @@ export async function handleNative(
     const value = request.headers.get(name);
     if (value !== null) headers.set(name, value);
   }
+  request.headers.forEach((value, name) => {
+    if (name.startsWith(forwardedRequestHeaderPrefix)) headers.set(name, value);
+  });
   const body = await readBody(request, route, context.config.maxBodyBytes);
   const requestId = crypto.randomUUID();
   let stickyHash: number | undefined;
@@ -138,7 +147,14 @@ export async function handleNative(
   if (identity.mode === "pass-through") plan.clientKey = identity.key;
   if (stickyHash !== undefined) plan.stickyHash = stickyHash;
 
-  const { response } = await sendWithFailover(plan, context, background);
+  // Upload chunks to gemrelay's session URL, lists merged across keys (resources/).
+  const session = await continueUploadSession(context, url, route, plan, background);
+  const listed = identity.mode === "pool" && session === null ? listedCollection(request.method, route.path) : null;
+  if (listed !== null) {
+    const merged = await listAcrossKeys(context, plan, route.path, query, listed, background);
+    return new Response(merged.body, { status: merged.status, headers: clientResponseHeaders(merged.headers) });
+  }
+  const response = await resourceAnswer(context, request, url, route, identity, await sendWithFailover(plan, context, background), session);
   // Framing and cookies dropped, the upstream answer's CSP set (an upstream HTML page never runs here).
   const responseHeaders = clientResponseHeaders(response.headers);
   if (modelList && response.ok) {

@@ -11,6 +11,7 @@
  *   `p:access:revoked` HASH id → revokedAt
  * - `p:usage` ZSET (score 0, ordered by member) of `day\0accessKey\0poolKey\0model`; `p:usage:<member>` HASH counters
  * - `p:log` ZSET id → JSON entry (the capped request log); `p:log:seq` the last id
+ * - `p:resources` HASH name → JSON resource record; `p:resources:expiry` ZSET name → expiresAt
  */
 
 /** Adds keys not yet present; ARGV: prefix, at, keys…; returns the added keys. */
@@ -256,3 +257,27 @@ while i <= #ARGV do
   i = i + 8
 end
 return { added, accessAdded }`;
+
+/**
+ * Upserts a resource record after dropping expired ones, then trims to the cap (soonest expiry
+ * first); ARGV: prefix, name, json, expiresAt, now, cap.
+ */
+export const putResourceScript = `
+local p, name = ARGV[1], ARGV[2]
+local expired = redis.call('ZRANGEBYSCORE', p .. ':resources:expiry', '-inf', ARGV[5])
+for _, old in ipairs(expired) do redis.call('HDEL', p .. ':resources', old) end
+redis.call('ZREMRANGEBYSCORE', p .. ':resources:expiry', '-inf', ARGV[5])
+redis.call('HSET', p .. ':resources', name, ARGV[3])
+redis.call('ZADD', p .. ':resources:expiry', ARGV[4], name)
+local surplus = redis.call('ZCARD', p .. ':resources:expiry') - tonumber(ARGV[6])
+if surplus > 0 then
+  local soonest = redis.call('ZRANGE', p .. ':resources:expiry', 0, surplus - 1)
+  for _, old in ipairs(soonest) do redis.call('HDEL', p .. ':resources', old) end
+  redis.call('ZREMRANGEBYRANK', p .. ':resources:expiry', 0, surplus - 1)
+end
+return 1`;
+
+/** Deletes a resource record; ARGV: prefix, name; returns 1 when it existed. */
+export const deleteResourceScript = `
+redis.call('ZREM', ARGV[1] .. ':resources:expiry', ARGV[2])
+return redis.call('HDEL', ARGV[1] .. ':resources', ARGV[2])`;

@@ -7,7 +7,7 @@
  */
 import type { Redis } from "ioredis";
 import { totalOutcomes } from "../../shared/store/outcomes.ts";
-import { emptyUsage, type AccessKeyRecord, type LoggedRequest, type RequestLogEntry, type UsageBatch, type UsageRetention, type UsageRow } from "../../shared/store/records.ts";
+import { emptyUsage, type AccessKeyRecord, type LoggedRequest, type RequestLogEntry, type ResourceLimits, type ResourceRecord, type UsageBatch, type UsageRetention, type UsageRow } from "../../shared/store/records.ts";
 import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "../../shared/store/store.ts";
 import * as scripts from "./redis-scripts.ts";
 
@@ -201,6 +201,22 @@ export class RedisStore implements Store {
   async pruneUsage(retention: UsageRetention): Promise<void> {
     const since = Date.parse(`${retention.beforeDay}T00:00:00Z`);
     await this.run(scripts.pruneScript, retention.beforeDay, since, Math.max(0, Math.floor(retention.maxRequests)));
+  }
+
+  async putResource(record: ResourceRecord, limits: ResourceLimits): Promise<void> {
+    const json = JSON.stringify({ keyId: record.keyId, target: record.target, expiresAt: record.expiresAt });
+    await this.run(scripts.putResourceScript, record.name, json, record.expiresAt, limits.now, Math.max(1, Math.floor(limits.cap)));
+  }
+
+  async getResource(name: string, now: number): Promise<ResourceRecord | null> {
+    const json = await this.redis.hget(`${this.prefix}:resources`, name);
+    if (json === null) return null;
+    const stored = JSON.parse(json) as Omit<ResourceRecord, "name">;
+    return stored.expiresAt > now ? { name, keyId: stored.keyId, target: stored.target, expiresAt: stored.expiresAt } : null;
+  }
+
+  async deleteResource(name: string): Promise<boolean> {
+    return (await this.run(scripts.deleteResourceScript, name)) === 1;
   }
 }
 

@@ -5,7 +5,7 @@
  * instance (keys, access keys) fail with a clear 503 instead of pretending.
  */
 import { GemrelayError } from "../../shared/errors.ts";
-import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "../../shared/store/records.ts";
+import type { AccessKeyRecord, LoggedRequest, ResourceLimits, ResourceRecord, UsageBatch, UsageRetention, UsageRow } from "../../shared/store/records.ts";
 import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "../../shared/store/store.ts";
 
 /** Options of a {@link ResilientStore}. */
@@ -250,5 +250,19 @@ export class ResilientStore implements Store {
 
   pruneUsage(retention: UsageRetention): Promise<void> {
     return this.write(() => this.inner.pruneUsage(retention), undefined, false);
+  }
+
+  /** Queued while down, like the other hot-path writes: the record reaches the store once it is back. */
+  putResource(record: ResourceRecord, limits: ResourceLimits): Promise<void> {
+    return this.write(() => this.inner.putResource(record, limits), undefined, false);
+  }
+
+  /** Never guessed from a stale copy: a wrong key would answer Google's 403, a clear 503 is better. */
+  getResource(name: string, now: number): Promise<ResourceRecord | null> {
+    return this.strict(() => this.inner.getResource(name, now), false);
+  }
+
+  deleteResource(name: string): Promise<boolean> {
+    return this.write(() => this.inner.deleteResource(name), true, false);
   }
 }

@@ -14,6 +14,8 @@ import { longestStreaming } from "./stream-limits.ts";
 import type { PoolSnapshot } from "../store/store.ts";
 import { capacityCheck, keyDisabled, relayFailed } from "../alerts/triggers.ts";
 import { traceOf } from "../usage/trace.ts";
+import { resourcePin, type ResourcePin } from "../resources/affinity.ts";
+import { pinnedFailure, pinnedRefusal } from "./pinned.ts";
 import type { Background } from "./pool-view.ts";
 
 /** One request to send, independent of which key and egress carry it. */
@@ -40,6 +42,11 @@ export interface AttemptPlan {
   maxAttempts?: number;
   /** The answer is expected to stream for long: prefer egresses that do not cut it (stream-limits.ts). */
   longAnswer?: boolean;
+  /**
+   * The one key that may carry the request (an upload session's). Without it the scheduler pins
+   * the key holding a resource the path or body names (resources/affinity.ts); null: no pin.
+   */
+  pin?: ResourcePin | null;
 }
 
 /** The upstream answer that will reach the client, with what carried it. */
@@ -89,20 +96,21 @@ function retryLater(why: string, until: number, now: number): GemrelayError {
  * concurrent requests never overspend a key. Throws the budget 429 when keys are usable but none
  * has budget left and none was tried yet.
  */
-async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>): Promise<string | undefined> {
-  const candidates = usableKeys(snapshot, plan.model, context.clock(), tried);
+async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>, pin: ResourcePin | null): Promise<string | undefined> {
+  const usable = usableKeys(snapshot, plan.model, context.clock(), tried);
+  const candidates = pin === null ? usable : usable.filter((key) => key === pin.key);
   // Several instances on one Store: round-robin on a cursor they share, so it stays fair across them.
   const cursor = context.cluster && context.config.routing.keyStrategy === "round-robin" && candidates.length > 0 && plan.stickyHash === undefined ? await context.cluster.nextCursor("keys") : null;
   const admission = await context.policies.budgets.admission(candidates, plan.model);
-  let usable = candidates.filter((key) => admission.allows(key));
-  while (usable.length > 0) {
+  let admitted = candidates.filter((key) => admission.allows(key));
+  while (admitted.length > 0) {
     let key: string | undefined;
-    if (plan.stickyHash !== undefined) key = usable[plan.stickyHash % usable.length];
-    else if (cursor !== null) key = usable[cursor % usable.length];
-    else key = context.keyPicker.pick(usable.map((id) => ({ id, weight: admission.weightOf(id) })))?.id;
+    if (plan.stickyHash !== undefined) key = admitted[plan.stickyHash % admitted.length];
+    else if (cursor !== null) key = admitted[cursor % admitted.length];
+    else key = context.keyPicker.pick(admitted.map((id) => ({ id, weight: admission.weightOf(id) })))?.id;
     if (key === undefined || (await admission.claim(key))) return key;
     // Refused: its unit (key group) is now known to be spent; so are the unit's other keys.
-    usable = usable.filter((other) => other !== key && admission.allows(other));
+    admitted = admitted.filter((other) => other !== key && admission.allows(other));
   }
   if (candidates.length > 0 && tried.size === 0) throw budgetSpent(plan.model, admission.soonest(candidates), context.clock());
   return undefined;
@@ -141,13 +149,19 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
   const triedKeys = new Set<string>();
   const faultedEgresses = new Set<string>();
   let last: { status: number; text: string; headers: Headers; verdict: Classification; key: string; egress: Egress } | null = null;
+  // A request naming a file, cache, batch or operation goes out with the key that holds it.
+  const pin = plan.clientKey ? null : plan.pin === undefined ? await resourcePin(context, plan.pathAndQuery, plan.body, background) : plan.pin;
 
   for (let attempt = 1; attempt <= maxAttempts && context.clock() - started < policy.budgetMs; attempt++) {
     const snapshot = plan.clientKey ? null : await context.pool.current(background);
     if (snapshot && snapshot.keys.length === 0) {
       throw new SetupError("No Gemini API keys in the pool. Add them with GEMINI_API_KEYS, keys.txt (self-host) or POST /api/keys.");
     }
-    const key = plan.clientKey ?? (snapshot ? await pickKey(context, plan, snapshot, triedKeys) : undefined);
+    if (pin !== null && snapshot) {
+      const refusal = pinnedRefusal(pin, snapshot, plan.model, context.clock(), last?.key === pin.key ? pinnedFailure(last.verdict) : null);
+      if (refusal !== null) throw refusal;
+    }
+    const key = plan.clientKey ?? (snapshot ? await pickKey(context, plan, snapshot, triedKeys, pin) : undefined);
     if (key === undefined) {
       if (snapshot && snapshot.keys.every((candidate) => candidate.status === "disabled")) {
         throw new SetupError("Every Gemini API key in the pool is disabled. Check them with POST /api/keys/check or add new ones.");
@@ -245,6 +259,9 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
     return { response: new Response(last.text, { status: last.status, headers: last.headers }), key: last.key, egress: last.egress, attempts: maxAttempts };
   }
   if (last?.verdict.kind === "key-cooldown" || last?.verdict.kind === "key-invalid") {
+    if (pin !== null) {
+      throw pinnedRefusal(pin, await context.pool.current(background), plan.model, context.clock(), pinnedFailure(last.verdict)) ?? new UpstreamUnavailableError(`The Gemini key holding ${pin.resource} could not serve it; see /status.`, 503);
+    }
     const snapshot = await context.pool.current(background);
     if (usableKeys(snapshot, plan.model, context.clock(), new Set()).length === 0 && snapshot.keys.some((key) => key.status === "active")) {
       throw poolExhausted(snapshot, plan.model, context.clock());

@@ -5,7 +5,7 @@
  */
 
 import { totalOutcomes } from "./outcomes.ts";
-import { addUsage, type AccessKeyRecord, type LoggedRequest, type UsageBatch, type UsageRetention, type UsageRow } from "./records.ts";
+import { addUsage, type AccessKeyRecord, type LoggedRequest, type ResourceLimits, type ResourceRecord, type UsageBatch, type UsageRetention, type UsageRow } from "./records.ts";
 import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "./store.ts";
 
 /** A pool key plus what the driver tracks but does not expose. */
@@ -25,6 +25,7 @@ export class MemoryStore implements Store {
   /** Daily usage by `day \0 accessKey \0 poolKey \0 model`. */
   private readonly usage = new Map<string, UsageRow>();
   private requests: LoggedRequest[] = [];
+  private readonly resources = new Map<string, ResourceRecord>();
   private lastRequestId = 0;
 
   async listKeys(): Promise<PoolKey[]> {
@@ -233,6 +234,25 @@ export class MemoryStore implements Store {
     this.requests = this.requests.filter((entry) => entry.at >= since);
     const keep = Math.max(0, Math.floor(retention.maxRequests));
     this.requests = keep === 0 ? [] : this.requests.slice(-keep);
+  }
+
+  async putResource(record: ResourceRecord, limits: ResourceLimits): Promise<void> {
+    for (const [name, stored] of this.resources) if (stored.expiresAt <= limits.now) this.resources.delete(name);
+    this.resources.set(record.name, { ...record });
+    const surplus = this.resources.size - Math.max(1, Math.floor(limits.cap));
+    if (surplus > 0) {
+      const soonest = [...this.resources.values()].sort((a, b) => a.expiresAt - b.expiresAt || (a.name < b.name ? -1 : 1)).slice(0, surplus);
+      for (const stale of soonest) this.resources.delete(stale.name);
+    }
+  }
+
+  async getResource(name: string, now: number): Promise<ResourceRecord | null> {
+    const record = this.resources.get(name);
+    return record !== undefined && record.expiresAt > now ? { ...record } : null;
+  }
+
+  async deleteResource(name: string): Promise<boolean> {
+    return this.resources.delete(name);
   }
 
   private copyKeys(): PoolKey[] {

@@ -105,3 +105,27 @@ export function addUsage(row: UsageRow, delta: UsageDelta): UsageRow {
 export function utcDay(at: number): string {
   return new Date(at).toISOString().slice(0, 10);
 }
+
+/**
+ * Which pool key holds a Gemini resource (a file, a cached content, a batch, an operation, a
+ * tuned model) or a resumable upload session: such things belong to the Google project of the key
+ * that created them, so every later request naming one must go out with that key.
+ */
+export interface ResourceRecord {
+  /** The resource name as Google spells it (`files/abc`), or `upload-sessions/{hash of the token}`. */
+  name: string;
+  /** The pool key's id (keys/identity.ts), never the key itself. */
+  keyId: string;
+  /** Upload sessions: Google's upload path and query to forward the chunks to; null for resources. */
+  target: string | null;
+  /** Epoch ms after which the record is forgotten (the resource's own expiry, or a bound). */
+  expiresAt: number;
+}
+
+/** Bounds applied on every {@link ResourceRecord} write. */
+export interface ResourceLimits {
+  /** Records that expired before this instant are removed. */
+  now: number;
+  /** At most this many records are kept; beyond it the ones expiring soonest go first. */
+  cap: number;
+}

@@ -32,6 +32,9 @@ export const storeMethods: readonly StoreMethod[] = [
   "listUsage",
   "listRequests",
   "pruneUsage",
+  "putResource",
+  "getResource",
+  "deleteResource",
 ];
 
 /** Carries one call: method name and arguments in, the method's result out. */

@@ -6,7 +6,7 @@
  */
 
 /** The version of the schema below. Raise it together with a migration in `sql.ts`. */
-export const schemaVersion = 3;
+export const schemaVersion = 4;
 
 /** The `settings` row that records which schema version a database holds. */
 export const schemaVersionSetting = "schema_version";
@@ -107,6 +107,19 @@ const requestLog = `CREATE TABLE IF NOT EXISTS request_log (
 const requestLogAt = `CREATE INDEX IF NOT EXISTS request_log_at ON request_log (at)`;
 
 /**
+ * Which pool key (by id, never the key) holds a Gemini resource or an upload session (version 4;
+ * an older database gets the table from this idempotent statement). Bounded by expiry and a cap.
+ */
+const resources = `CREATE TABLE IF NOT EXISTS resources (
+  name TEXT PRIMARY KEY,
+  key_id TEXT NOT NULL,
+  target TEXT,
+  expires_at INTEGER NOT NULL
+)`;
+
+const resourcesExpiry = `CREATE INDEX IF NOT EXISTS resources_expires_at ON resources (expires_at)`;
+
+/**
  * Tables that schema version 1 created with another shape and never wrote (they were reserved):
  * a version-1 database drops them before the statements below recreate them.
  */
@@ -130,4 +143,6 @@ export const schemaStatements: readonly string[] = [
   usageDaily,
   requestLog,
   requestLogAt,
+  resources,
+  resourcesExpiry,
 ];

@@ -8,7 +8,7 @@
  * is now missing (or different) are listed disabled instead of being sent to Gemini as keys.
  */
 import { isSealed, KeySealer } from "../keys/sealing.ts";
-import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
+import type { AccessKeyRecord, LoggedRequest, ResourceLimits, ResourceRecord, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
 import type { Cooldown, KeyOutcome, KeyStatus, PoolKey, PoolSnapshot, RestoreBatch, RestoreOutcome, Store } from "./store.ts";
 
 /** Status reason of a stored key this instance cannot open. */
@@ -135,6 +135,19 @@ export class SealedStore implements Store {
 
   pruneUsage(retention: UsageRetention): Promise<void> {
     return this.inner.pruneUsage(retention);
+  }
+
+  /** Resource records name a key by its id, never the key: nothing to seal. */
+  putResource(record: ResourceRecord, limits: ResourceLimits): Promise<void> {
+    return this.inner.putResource(record, limits);
+  }
+
+  getResource(name: string, now: number): Promise<ResourceRecord | null> {
+    return this.inner.getResource(name, now);
+  }
+
+  deleteResource(name: string): Promise<boolean> {
+    return this.inner.deleteResource(name);
   }
 
   /** The stored form of a clear key (cached: the hot path reports outcomes per attempt). */

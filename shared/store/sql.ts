@@ -6,7 +6,8 @@
  */
 
 import { totalOutcomes } from "./outcomes.ts";
-import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
+import type { AccessKeyRecord, LoggedRequest, ResourceLimits, ResourceRecord, UsageBatch, UsageRetention, UsageRow } from "./records.ts";
+import { removeResource, selectResource, upsertResource } from "./sql-resources.ts";
 import { addedInVersion3, reservedInVersion1, schemaStatements, schemaVersion, schemaVersionSetting, settingsTable } from "./schema.ts";
 import {
   deleteOldUsage,
@@ -222,6 +223,18 @@ export class SqlStore implements Store {
 
   async pruneUsage(retention: UsageRetention): Promise<void> {
     this.atomically(() => deleteOldUsage(this.sql, retention));
+  }
+
+  async putResource(record: ResourceRecord, limits: ResourceLimits): Promise<void> {
+    this.atomically(() => upsertResource(this.sql, record, limits));
+  }
+
+  async getResource(name: string, now: number): Promise<ResourceRecord | null> {
+    return selectResource(this.sql, name, now);
+  }
+
+  async deleteResource(name: string): Promise<boolean> {
+    return removeResource(this.sql, name);
   }
 
   /** Creates missing tables and records the schema version; refuses newer databases. */

@@ -4,7 +4,7 @@
  * Every driver passes the same conformance suite (test/store/conformance.ts).
  */
 
-import type { AccessKeyRecord, LoggedRequest, UsageBatch, UsageDelta, UsageRetention, UsageRow } from "./records.ts";
+import type { AccessKeyRecord, LoggedRequest, ResourceLimits, ResourceRecord, UsageBatch, UsageDelta, UsageRetention, UsageRow } from "./records.ts";
 
 /** Whether a pool key may be picked. */
 export type KeyStatus = "active" | "disabled";
@@ -137,4 +137,11 @@ export interface Store {
   listRequests(query: { limit: number; before?: number | null }): Promise<LoggedRequest[]>;
   /** Removes usage older than the retention window and trims the request log. */
   pruneUsage(retention: UsageRetention): Promise<void>;
+
+  /** Records (or replaces) which key holds a resource; drops expired records and keeps at most `limits.cap`. */
+  putResource(record: ResourceRecord, limits: ResourceLimits): Promise<void>;
+  /** The record of `name` unless missing or expired at `now`. */
+  getResource(name: string, now: number): Promise<ResourceRecord | null>;
+  /** Forgets `name`; false when there was no record. */
+  deleteResource(name: string): Promise<boolean>;
 }

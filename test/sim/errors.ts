@@ -18,6 +18,8 @@ export interface HttpAnswer {
   body: unknown;
   /** Defaults to `application/json; charset=UTF-8`. */
   contentType?: string;
+  /** Extra response headers (the upload protocol's `x-goog-upload-*`). */
+  headers?: Record<string, string>;
 }
 
 /** The content type Google sends with JSON bodies, errors included. */

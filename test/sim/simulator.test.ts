@@ -117,7 +117,7 @@ describe("models", () => {
   });
 
   it("answers unknown paths with Google's HTML 404", async () => {
-    const response = await fetch(`${sim.url}/v1beta/files`, { headers: { "x-goog-api-key": key } });
+    const response = await fetch(`${sim.url}/v1beta/corpora`, { headers: { "x-goog-api-key": key } });
     expect(response.status).toBe(404);
     expect(response.headers.get("content-type")).toContain("text/html");
   });

@@ -27,6 +27,7 @@ import { KeyRegistry, randomKey, type KeyVerdict } from "./keys.ts";
 import { LiveEndpoint, type LiveSession } from "./live.ts";
 import { findModel, isGenerative, listModelsPage, modelResource, type SimulatedModel } from "./models.ts";
 import { parseJsonBody, readBody, recordRequest } from "./request.ts";
+import { isResourcePath, ResourceRegistry } from "./resources.ts";
 import {
   quotaActions,
   type Action,
@@ -61,6 +62,8 @@ export class GeminiSimulator implements SimulatorControl {
   readonly #now: () => number;
   readonly #keys: KeyRegistry;
   readonly #faults = new FaultQueue();
+  /** Files, cached contents, batches and operations, each owned by the key (project) that created it. */
+  readonly resources: ResourceRegistry;
   #answer: AnswerFunction = echoAnswer;
   #thoughts: AnswerFunction = defaultThoughts;
   #sequence = 0;
@@ -79,6 +82,7 @@ export class GeminiSimulator implements SimulatorControl {
     this.#now = options.now ?? Date.now;
     this.#keys = new KeyRegistry(this.#now);
     this.#live = new LiveEndpoint({ keys: this.#keys, chunkChars: () => this.chunkChars, tokens: this.#tokens });
+    this.resources = new ResourceRegistry(this.#now, url);
   }
 
   /** Starts a simulator on 127.0.0.1 (port 0 = any free port). */
@@ -241,6 +245,7 @@ export class GeminiSimulator implements SimulatorControl {
   reset(options: { keys?: boolean } = {}): void {
     this.requests.length = 0;
     this.#live.reset();
+    this.resources.reset();
     this.#faults.clear();
     this.#answer = echoAnswer;
     this.#thoughts = defaultThoughts;
@@ -277,6 +282,12 @@ export class GeminiSimulator implements SimulatorControl {
   /** Routing, key checks and model checks, in the order Google applies them. */
   async #respond(recorded: RecordedRequest, res: ServerResponse, signal: AbortSignal): Promise<void> {
     if (recorded.method === "POST" && /^\/v1alpha\/auth_tokens\/?$/.test(recorded.path)) return this.#createAuthToken(recorded, res);
+    if (isResourcePath(recorded.path)) {
+      const refusal = this.#refusal(recorded, this.#keys.authenticate(recorded.key, null, recorded.hop));
+      const fault = refusal ? null : this.#takeFault(recorded, null);
+      if (!(await this.#preamble(recorded, res, signal, fault, ""))) return;
+      return sendAnswer(res, recorded, refusal ?? this.resources.answer(recorded));
+    }
     if (recorded.action === "other") return sendAnswer(res, recorded, htmlNotFound(recorded.path));
     const refusal = this.#refusal(recorded, this.#keys.authenticate(recorded.key, recorded.model, recorded.hop));
     if (recorded.action === "openai") return this.#respondOpenAiCompat(recorded, res, signal, refusal);
@@ -330,6 +341,9 @@ export class GeminiSimulator implements SimulatorControl {
     const generate = recorded.action === "generateContent" || recorded.action === "streamGenerateContent";
     const invalid = generate ? validateGenerateRequest(recorded) : null;
     if (invalid) return sendAnswer(res, recorded, invalid);
+    // A file or cached content of another project: Google's 403, before any quota is spent.
+    const foreign = recorded.key === null ? null : this.resources.referenceRefusal(recorded.key, recorded.body);
+    if (foreign) return sendAnswer(res, recorded, foreign);
     if (quotaActions.includes(recorded.action) && recorded.key !== null) {
       const quota = this.#refusal(recorded, this.#keys.admit(recorded.key, model.id, recorded.hop));
       if (quota) return sendAnswer(res, recorded, quota);

@@ -36,7 +36,7 @@ export function startResponse(res: ServerResponse, recorded: RecordedRequest | n
 /** Sends a complete answer: JSON objects pretty-printed as Google does, strings verbatim. */
 export function sendAnswer(res: ServerResponse, recorded: RecordedRequest | null, answer: HttpAnswer): void {
   const text = typeof answer.body === "string" ? answer.body : `${prettyGoogleJson(answer.body)}\n`;
-  res.writeHead(answer.status, headersFor(answer.contentType ?? jsonContentType, Buffer.byteLength(text)));
+  res.writeHead(answer.status, { ...headersFor(answer.contentType ?? jsonContentType, Buffer.byteLength(text)), ...answer.headers });
   if (recorded) recorded.status = answer.status;
   res.end(text);
 }

@@ -519,6 +519,38 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       });
     });
 
+    describe("resources", () => {
+      const record = (name: string, expiresAt: number, keyId = "k1", target: string | null = null) => ({ name, keyId, target, expiresAt });
+
+      it("records, replaces, reads and deletes which key holds a resource", async () => {
+        await store.putResource(record("files/a", 1000), { now: 0, cap: 10 });
+        await store.putResource(record("upload-sessions/x", 1000, "k2", "/upload/v1beta/files?upload_id=g"), { now: 0, cap: 10 });
+        expect(await store.getResource("files/a", 10)).toEqual(record("files/a", 1000));
+        expect(await store.getResource("upload-sessions/x", 10)).toEqual(record("upload-sessions/x", 1000, "k2", "/upload/v1beta/files?upload_id=g"));
+        await store.putResource(record("files/a", 2000, "k3"), { now: 0, cap: 10 });
+        expect(await store.getResource("files/a", 1500)).toEqual(record("files/a", 2000, "k3"));
+        expect(await store.getResource("files/missing", 10)).toBeNull();
+        expect(await store.deleteResource("files/a")).toBe(true);
+        expect(await store.deleteResource("files/a")).toBe(false);
+        expect(await store.getResource("files/a", 10)).toBeNull();
+      });
+
+      it("hides expired records and drops them on the next write", async () => {
+        await store.putResource(record("files/old", 100), { now: 0, cap: 10 });
+        expect(await store.getResource("files/old", 100)).toBeNull();
+        expect(await store.getResource("files/old", 99)).toEqual(record("files/old", 100));
+        await store.putResource(record("files/new", 1000), { now: 200, cap: 10 });
+        expect(await store.getResource("files/old", 0)).toBeNull();
+      });
+
+      it("keeps at most the cap, dropping the records that expire soonest", async () => {
+        for (const [index, name] of ["files/c", "files/a", "files/b"].entries()) await store.putResource(record(name, 1000 + index), { now: 0, cap: 2 });
+        expect(await store.getResource("files/c", 0)).toBeNull();
+        expect(await store.getResource("files/a", 0)).toEqual(record("files/a", 1001));
+        expect(await store.getResource("files/b", 0)).toEqual(record("files/b", 1002));
+      });
+    });
+
     describe("usage", () => {
       it("sums deltas per day and dimensions, and lists a day range in order", async () => {
         await store.recordUsage({
@@ -587,6 +619,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       await store.setSetting("admin_key_hash", "abc");
       await store.addAccessKey(accessKey("k1", { models: ["m"] }));
       await store.recordUsage({ daily: [usage("2026-11-01", { promptTokens: 4, cachedTokens: 3 })], requests: [logged(7)] });
+      await store.putResource({ name: "cachedContents/c", keyId: "k9", target: null, expiresAt: 5000 }, { now: 0, cap: 10 });
       const before = await store.snapshot(100);
 
       store = await opened.reopen();
@@ -596,6 +629,7 @@ export function describeStoreConformance(name: string, open: () => Promise<Opene
       expect(await store.listAccessKeys()).toEqual([accessKey("k1", { models: ["m"] })]);
       expect(await store.listUsage("2026-11-01", "2026-11-01")).toEqual([usage("2026-11-01", { promptTokens: 4, cachedTokens: 3 })]);
       expect((await store.listRequests({ limit: 5 })).map((entry) => entry.at)).toEqual([7]);
+      expect(await store.getResource("cachedContents/c", 100)).toEqual({ name: "cachedContents/c", keyId: "k9", target: null, expiresAt: 5000 });
       // Order-independence survives the reopen: an older failure still does not win.
       await store.recordOutcomes([{ key: "a", at: 8, ok: false, error: "earlier" }]);
       expect(await keyNamed("a")).toMatchObject({ requests: 3, failures: 2, lastError: "later" });
