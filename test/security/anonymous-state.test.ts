@@ -151,7 +151,8 @@ describe.each(targets)("anonymous and client-keyed state on %s", (_name, startTa
     expect(status.text.length).toBeLessThan(100_000);
     // The most recent names are the ones shown.
     expect(shown.filter((model) => models.includes(model)).every((model) => models.indexOf(model) >= models.length - 200)).toBe(true);
-  });
+    // 7,000 requests: more than the default 30 s on a loaded 2-core machine.
+  }, 180_000);
 });
 
 describe.each(resumeWorkerTargets)("open pass-through on %s", (_name, startTarget) => {
