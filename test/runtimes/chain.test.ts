@@ -114,9 +114,9 @@ describe("chain: wrangler dev → netlify functions:serve / @vercel/node dev ser
 
   it("a relay that cuts streams (as Netlify does at 60 s) is continued, not blamed: its circuit stays closed", async () => {
     sim.setAnswer(continuingAnswer(answer));
-    // More cuts than the circuit's failure threshold (3).
-    sim.enqueue({ kind: "cut", afterChars: 30, mode: "close", times: 4 });
+    // More cuts than the circuit's failure threshold (3): one per request, each continued.
     for (let index = 0; index < 4; index++) {
+      sim.enqueue({ kind: "cut", afterChars: 30, mode: "close" });
       const events = parseSseEvents(await (await generate("?alt=sse")).text());
       expect(visibleText(events)).toBe(answer);
     }
