@@ -56,7 +56,8 @@ describe.each(resumeWorkerTargets)("Anthropic Messages on %s", (_name, startTarg
   });
 
   it("answers messages.create, mapping system, sampling and stop sequences; metadata is ignored", async () => {
-    const message = await client.messages.create({
+    // Sampling fields the SDK's current types no longer declare: sent as clients of older versions do.
+    const params = {
       model: "gemini-2.5-flash",
       max_tokens: 500,
       system: [{ type: "text", text: "Be brief.", cache_control: { type: "ephemeral" } }],
@@ -66,7 +67,8 @@ describe.each(resumeWorkerTargets)("Anthropic Messages on %s", (_name, startTarg
       top_k: 20,
       stop_sequences: ["END"],
       metadata: { user_id: "someone" },
-    });
+    };
+    const message = await client.messages.create(params as Anthropic.MessageCreateParamsNonStreaming);
     expect(message).toMatchObject({ type: "message", role: "assistant", model: "gemini-2.5-flash", stop_reason: "end_turn", stop_sequence: null });
     expect(message.id).toMatch(/^msg_/);
     expect(message.content).toEqual([{ type: "text", text: "Echo: hello relay" }]);
