@@ -17,6 +17,9 @@ import type { AnthropicMessage, AnthropicTool, ContentBlock, CountTokensRequest,
 /** Gemini's largest thinking budget on every 2.5 model (Flash tops out here; asking for more is a 400). */
 const largestThinkingBudget = 24_576;
 
+/** How Claude Code's billing block starts. */
+const billingMarker = "x-anthropic-billing-header:";
+
 /** What mapping blocks needs besides the blocks. */
 interface BlockContext {
   imageHosts: readonly string[];
@@ -89,11 +92,22 @@ function partsOf(message: AnthropicMessage, field: string, context: BlockContext
   return parts;
 }
 
+/** The texts of a system message (only text blocks belong there). */
+function textOf(message: AnthropicMessage, field: string): string[] {
+  if (typeof message.content === "string") return message.content.length > 0 ? [message.content] : [];
+  return message.content.flatMap((block, index) => {
+    if (block.type !== "text") throw new BadRequestError(`${field}.content[${index}]: system messages hold text blocks only.`);
+    return block.text.length > 0 ? [block.text] : [];
+  });
+}
+
 /** The system prompt as Gemini's system instruction. */
 function systemOf(system: MessagesRequest["system"]): Content | undefined {
   if (system === undefined) return undefined;
   const parts = typeof system === "string" ? [{ text: system }] : system.map((block) => ({ text: block.text }));
-  const filled = parts.filter((part) => part.text.length > 0);
+  // Claude Code's first system block is a billing marker for Anthropic that changes with each
+  // version; left out, the prompt's stable prefix stays cacheable upstream.
+  const filled = parts.filter((part) => part.text.length > 0 && !part.text.startsWith(billingMarker));
   return filled.length > 0 ? { parts: filled } : undefined;
 }
 
@@ -127,13 +141,16 @@ async function conversationOf(request: CountTokensRequest, imageHosts: readonly 
   if (problem !== null) throw new BadRequestError(`model: ${problem}`);
   const context: BlockContext = { imageHosts, remoteImages: [], toolNames: new Map() };
   const contents: Content[] = [];
+  const system = systemOf(request.system)?.parts ?? [];
   for (const [index, message] of request.messages.entries()) {
-    pushTurn(contents, message.role === "assistant" ? "model" : "user", partsOf(message, `messages[${index}]`, context));
+    const field = `messages[${index}]`;
+    // Gemini has one system instruction: a system message met on the way joins it.
+    if (message.role === "system") system.push(...textOf(message, field).map((text) => ({ text })));
+    else pushTurn(contents, message.role === "assistant" ? "model" : "user", partsOf(message, field, context));
   }
   if (contents.length === 0) throw new BadRequestError("messages: at least one message with content is required.");
   const body: GenerateContentRequest = { contents, ...toolsOf(request.tools, request.tool_choice) };
-  const system = systemOf(request.system);
-  if (system) body.systemInstruction = system;
+  if (system.length > 0) body.systemInstruction = { parts: system };
   await fillRemoteImages(body, context.remoteImages, images);
   return body;
 }
@@ -147,6 +164,8 @@ function generationConfigOf(request: MessagesRequest): Record<string, unknown> {
   if (request.stop_sequences !== undefined && request.stop_sequences.length > 0) config.stopSequences = request.stop_sequences;
   // Extended thinking: the budget as Gemini's (capped at what every 2.5 model takes), thoughts shown.
   if (request.thinking?.type === "enabled") config.thinkingConfig = { thinkingBudget: Math.min(request.thinking.budget_tokens, largestThinkingBudget), includeThoughts: true };
+  // Adaptive: the model's own dynamic thinking, shown.
+  if (request.thinking?.type === "adaptive") config.thinkingConfig = { includeThoughts: true };
   return config;
 }
 

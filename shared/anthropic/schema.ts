@@ -1,7 +1,8 @@
 /**
  * The body of `POST /v1/messages` (and `count_tokens`) as gemrelay reads it
  * (https://docs.anthropic.com/en/api/messages). Fields gemrelay has no use for (`metadata`,
- * `cache_control`, `service_tier`, `container`, …) are accepted and ignored.
+ * `cache_control`, `service_tier`, `container`, `context_management`, `output_config`, …) are
+ * accepted and ignored.
  */
 import { z } from "zod";
 
@@ -41,8 +42,9 @@ export const contentBlockSchema = z.discriminatedUnion("type", [textBlock, image
 export type ContentBlock = z.infer<typeof contentBlockSchema>;
 export type ImageSource = z.infer<typeof source>;
 
+/** `system` messages inside `messages`: Claude Code sends them (beta `mid-conversation-system`). */
 const messageSchema = z.looseObject({
-  role: z.enum(["user", "assistant"], { message: "role must be user or assistant" }),
+  role: z.enum(["user", "assistant", "system"], { message: "role must be user, assistant or system" }),
   content: z.union([z.string(), z.array(contentBlockSchema)]),
 });
 export type AnthropicMessage = z.infer<typeof messageSchema>;
@@ -63,9 +65,11 @@ const toolChoiceSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("tool"), name: z.string().min(1) }),
 ]);
 
+/** `enabled` with a budget, `disabled`, or `adaptive` (the model decides; Claude Code 2.x sends it). */
 const thinkingSchema = z.discriminatedUnion("type", [
   z.looseObject({ type: z.literal("enabled"), budget_tokens: z.number().int().min(0) }),
   z.looseObject({ type: z.literal("disabled") }),
+  z.looseObject({ type: z.literal("adaptive") }),
 ]);
 
 /** The fields count_tokens and messages share. */

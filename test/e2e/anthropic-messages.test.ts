@@ -83,6 +83,43 @@ describe.each(resumeWorkerTargets)("Anthropic Messages on %s", (_name, startTarg
     });
   });
 
+  it("takes a request shaped as Claude Code 2.1 sends it: system messages mid-conversation, adaptive thinking, beta fields", async () => {
+    // The shape captured from `claude -p` 2.1.197 (content shortened): before, "messages[1].role" was a 400.
+    const response = await fetch(`${target.url}/v1/messages?beta=true`, {
+      method: "POST",
+      headers: {
+        "x-api-key": accessKey,
+        "anthropic-version": "2023-06-01",
+        "anthropic-beta": "claude-code-20250219,interleaved-thinking-2025-05-14,context-management-2025-06-27,mid-conversation-system-2026-04-07,effort-2025-11-24",
+        "content-type": "application/json",
+      },
+      body: JSON.stringify({
+        model: "claude-sonnet-4-5",
+        max_tokens: 32000,
+        stream: true,
+        system: [{ type: "text", text: "x-anthropic-billing-header: cc_version=2.1.197;" }, { type: "text", text: "You are an agent.", cache_control: { type: "ephemeral" } }],
+        messages: [
+          { role: "user", content: [{ type: "text", text: "<system-reminder>context</system-reminder>" }] },
+          { role: "system", content: "Available agent types: claude." },
+          { role: "user", content: [{ type: "text", text: "hello agent", cache_control: { type: "ephemeral" } }] },
+        ],
+        tools: [{ name: "Read", description: "Read a file", input_schema: { $schema: "https://json-schema.org/draft/2020-12/schema", type: "object", properties: { file_path: { type: "string" } }, required: ["file_path"], additionalProperties: false } }],
+        metadata: { user_id: "user_abc" },
+        thinking: { type: "adaptive" },
+        context_management: { edits: [{ type: "clear_thinking_20251015", keep: "all" }] },
+        output_config: { effort: "high" },
+      }),
+    });
+    expect(response.status).toBe(200);
+    const text = await response.text();
+    expect(text).toContain("event: message_stop");
+    const upstream = bodyOf(generateRequests(sim)[0]);
+    // Claude Code's billing marker is Anthropic's, left out.
+    expect(upstream.systemInstruction).toEqual({ parts: [{ text: "You are an agent." }, { text: "Available agent types: claude." }] });
+    expect(upstream.contents.map((content) => content.role)).toEqual(["user"]);
+    expect((upstream.generationConfig as Record<string, unknown>).thinkingConfig).toEqual({ includeThoughts: true });
+  });
+
   it("maps claude-* names through the default aliases and echoes the name asked for; Authorization: Bearer works too", async () => {
     const bearer = new Anthropic({ authToken: accessKey, apiKey: null, baseURL: target.url, maxRetries: 0 });
     const message = await bearer.messages.create({ model: "claude-sonnet-4-5-20250929", max_tokens: 100, messages: [{ role: "user", content: "alias" }] });
