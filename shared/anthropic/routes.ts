@@ -2,11 +2,20 @@
 import type { ProtocolRoute } from "../protocols/adapter.ts";
 import { anthropicErrorResponse } from "./errors.ts";
 import { handleCountTokens, handleMessages } from "./messages.ts";
-import { handleModels } from "./models.ts";
+import { handleModel, handleModels } from "./models.ts";
 import type { AnthropicRoute } from "./paths.ts";
 
 /** The protocol route for a matched Anthropic path. */
 export function anthropicRoute(route: AnthropicRoute): ProtocolRoute {
-  const handlers = { messages: handleMessages, "count-tokens": handleCountTokens, models: handleModels };
-  return { surface: "anthropic", errorResponse: anthropicErrorResponse, handle: handlers[route.kind] };
+  const base = { surface: "anthropic", errorResponse: anthropicErrorResponse };
+  switch (route.kind) {
+    case "messages":
+      return { ...base, handle: handleMessages };
+    case "count-tokens":
+      return { ...base, handle: handleCountTokens };
+    case "models":
+      return { ...base, handle: handleModels };
+    case "model":
+      return { ...base, handle: (input) => handleModel(input, route.id) };
+  }
 }

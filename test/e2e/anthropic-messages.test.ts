@@ -287,5 +287,7 @@ describe.each(resumeWorkerTargets)("Anthropic Messages on %s", (_name, startTarg
     const ids = page.data.map((model) => model.id);
     expect(ids).toContain("gemini-2.5-flash");
     expect(page.data[0]).toMatchObject({ type: "model", display_name: expect.any(String) });
+    expect(await client.models.retrieve("claude-sonnet-4-5")).toMatchObject({ type: "model", id: "claude-sonnet-4-5" });
+    await expect(client.models.retrieve("gemini-nope")).rejects.toMatchObject({ status: 404, error: { error: { type: "not_found_error" } } });
   });
 });
