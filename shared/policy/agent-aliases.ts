@@ -16,9 +16,10 @@ export const agentModelAliases: Readonly<Record<string, string>> = {
   "gpt-5*": "gemini-2.5-pro",
 };
 
-function matchesPattern(pattern: string, name: string): boolean {
+/** A pattern as a regular expression: its literal parts literal, each `*` any run of characters. */
+function compile(pattern: string): RegExp {
   const parts = pattern.split("*").map((literal) => literal.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
-  return new RegExp(`^${parts.join(".*")}$`).test(name);
+  return new RegExp(`^${parts.join(".*")}$`);
 }
 
 /** Characters of a pattern that are not `*`: the more, the more specific. */
@@ -26,11 +27,28 @@ function specificity(pattern: string): number {
   return pattern.replace(/\*/g, "").length;
 }
 
+/** An alias table's patterns, compiled and ordered most specific first. */
+type CompiledPatterns = readonly { expression: RegExp; target: string }[];
+
+/**
+ * Compiled per alias table: every generate request resolves its model, and the policy document
+ * is replaced (never changed in place) when it is edited, so a table object compiles once.
+ */
+const compiled = new WeakMap<Readonly<Record<string, string>>, CompiledPatterns>();
+
+function patternsOf(aliases: Readonly<Record<string, string>>): CompiledPatterns {
+  let patterns = compiled.get(aliases);
+  if (patterns === undefined) {
+    patterns = Object.keys(aliases)
+      .filter((pattern) => pattern.includes("*"))
+      .sort((left, right) => specificity(right) - specificity(left))
+      .map((pattern) => ({ expression: compile(pattern), target: aliases[pattern] ?? pattern }));
+    compiled.set(aliases, patterns);
+  }
+  return patterns;
+}
+
 /** The target of the first pattern of `aliases` matching `name` (most specific first), or undefined. */
 export function patternAlias(aliases: Readonly<Record<string, string>>, name: string): string | undefined {
-  const patterns = Object.keys(aliases)
-    .filter((pattern) => pattern.includes("*"))
-    .sort((left, right) => specificity(right) - specificity(left));
-  const match = patterns.find((pattern) => matchesPattern(pattern, name));
-  return match === undefined ? undefined : aliases[match];
+  return patternsOf(aliases).find((pattern) => pattern.expression.test(name))?.target;
 }
