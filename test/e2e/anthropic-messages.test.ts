@@ -128,6 +128,17 @@ describe.each(resumeWorkerTargets)("Anthropic Messages on %s", (_name, startTarg
     expect(generateRequests(sim).map((request) => request.model)).toEqual(["gemini-2.5-pro", "gemini-2.5-flash"]);
   });
 
+  it("passes a client's own Gemini key through from x-api-key when x-relay-auth carries the access key", async () => {
+    const own = sim.createKey();
+    const response = await fetch(`${target.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": own, "x-relay-auth": accessKey, "anthropic-version": "2023-06-01", "content-type": "application/json" },
+      body: JSON.stringify({ model: "gemini-2.5-flash", max_tokens: 50, messages: [{ role: "user", content: "own key" }] }),
+    });
+    expect(response.status).toBe(200);
+    expect(generateRequests(sim)[0]!.key).toBe(own);
+  });
+
   it("streams exactly Anthropic's event sequence, with the text whole", async () => {
     sim.setAnswer(() => "A streamed answer in several small pieces.");
     const all = await events(client.messages.stream({ model: "gemini-2.5-flash", max_tokens: 200, messages: [{ role: "user", content: "stream" }] }));
