@@ -14,9 +14,8 @@ import { parseGeminiPath } from "./gemini/paths.ts";
 import { handleNative } from "./native.ts";
 import { createPolicies, policyDocuments, type Policies } from "./policy/policies.ts";
 import { Alerts } from "./alerts/alerts.ts";
-import { openAiErrorResponse } from "./openai/errors.ts";
-import { matchOpenAiRoute } from "./openai/paths.ts";
-import { openAiRoutes } from "./openai/routes.ts";
+import { protocolRouteOf } from "./protocols/registry.ts";
+import { protocolRoutes } from "./protocols/routes.ts";
 import { requestPathProblem } from "./request-path.ts";
 import { maskSecretsIn } from "./secrets.ts";
 import { ResumeCounters } from "./resume/stats.ts";
@@ -179,10 +178,10 @@ export function createApp(dependencies: AppDependencies): Hono {
     const problem = requestPathProblem(url.pathname);
     if (problem === null) return next();
     const error = new BadRequestError(problem);
-    return matchOpenAiRoute(c.req.raw, url) ? openAiErrorResponse(error) : geminiErrorResponse(error);
+    return protocolRouteOf(c.req.raw, url)?.errorResponse(error) ?? geminiErrorResponse(error);
   });
 
-  // Then, so it sees every client API request, OpenAI's included: client resolution and usage.
+  // Then, so it sees every client API request, of every protocol: client resolution and usage.
   app.use("*", clientRequests(context, backgroundOf));
 
   app.get("/health", (c) =>
@@ -207,8 +206,10 @@ export function createApp(dependencies: AppDependencies): Hono {
   // The admin API (/api/*, /admin/*) and the console (/).
   mountAdmin(app, context, backgroundOf);
 
-  // Before the native catch-all: OpenAI paths overlap Gemini's GET /v1/models (openai/paths.ts has the rule).
-  app.use("*", openAiRoutes(context, backgroundOf));
+  // Before the native catch-all: the OpenAI, Responses and Anthropic adapters (protocols/registry.ts
+  // says which; their paths overlap Gemini's GET /v1/models), and the 404 for their paths gemrelay
+  // does not serve, which must never reach Google with a pool key.
+  app.use("*", protocolRoutes(context, backgroundOf));
 
   // The Live API (WebSocket upgrades) and its ephemeral tokens: shared/live/.
   app.get("*", async (c, next) => (isLivePath(new URL(c.req.url).pathname) ? handleLive(c.req.raw, context, context.live, backgroundOf(c)) : next()));

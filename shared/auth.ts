@@ -9,12 +9,15 @@ export type ClientIdentity = { mode: "pool" } | { mode: "pass-through"; key: str
 /** Header carrying the access key when the request's key slot holds a real Gemini key (GPT-Load). */
 export const relayAuthHeader = "x-relay-auth";
 
-/** The credential a client presented, from `?key=`, `x-goog-api-key` or `Authorization: Bearer`. */
+/** The credential a client presented, from `?key=`, `x-goog-api-key`, `x-api-key` or `Authorization: Bearer`. */
 export function presentedKey(request: Request, url: URL): string | null {
   const fromQuery = url.searchParams.get("key");
   if (fromQuery) return fromQuery;
   const fromHeader = request.headers.get("x-goog-api-key");
   if (fromHeader) return fromHeader.trim();
+  // Anthropic's SDKs and Claude Code (ANTHROPIC_API_KEY) send the key here.
+  const anthropic = request.headers.get("x-api-key");
+  if (anthropic) return anthropic.trim();
   const authorization = request.headers.get("authorization");
   const bearer = authorization ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
   return bearer?.[1]?.trim() ?? null;

@@ -2,7 +2,6 @@
  * What the non-streamed and the streamed answer share: the completion's identity, tool calls
  * built from Gemini's functionCall parts, and `<think>` wrapping.
  */
-import { GemrelayError } from "../errors.ts";
 import type { Part } from "../gemini/types.ts";
 import { toolCallIdWithSignature } from "./signature.ts";
 
@@ -47,8 +46,3 @@ export function toolCallOf(part: Part): OpenAiToolCall | null {
 /** Opening and closing of the thought block in `content` when think tags are on. */
 export const thinkOpen = "<think>\n";
 export const thinkClose = "\n</think>\n\n";
-
-/** An answer that ended with no finish reason and no block: never passed off as complete. */
-export function truncatedAnswerError(): GemrelayError {
-  return new GemrelayError("The Gemini answer ended without a finish reason (truncated) and could not be completed.", 502);
-}

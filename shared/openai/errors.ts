@@ -4,8 +4,8 @@
  * so an OpenAI client always sees the shape its SDK parses, whatever went wrong.
  */
 import type { z } from "zod";
-import { BadRequestError, GemrelayError, UpstreamResponseError, errorHeaders } from "../errors.ts";
-import { parseGoogleError, parseRetryDelay, type GoogleError } from "../gemini/classify.ts";
+import { BadRequestError, GemrelayError, errorHeaders } from "../errors.ts";
+import { errorFacts } from "../protocols/error-facts.ts";
 
 /** The body OpenAI sends with an error status, and in-band in a stream. */
 export interface OpenAiErrorObject {
@@ -44,36 +44,16 @@ function codeForStatus(status: number, googleStatus: string | undefined): string
   return googleStatus ? googleStatus.toLowerCase() : null;
 }
 
-/** Seconds to wait from Google's RetryInfo detail, when there is one. */
-function retrySeconds(details: readonly Record<string, unknown>[] | undefined): number | null {
-  for (const detail of details ?? []) {
-    const delay = detail.retryDelay;
-    if (typeof delay !== "string") continue;
-    const milliseconds = parseRetryDelay(delay);
-    if (milliseconds !== null) return Math.max(1, Math.ceil(milliseconds / 1_000));
-  }
-  return null;
-}
-
 /** The OpenAI error object and response headers for any error gemrelay raises or passes on. */
 export function openAiError(error: GemrelayError): { status: number; body: OpenAiErrorObject; headers: Headers } {
   const headers = errorHeaders(error, "application/json");
   if (error instanceof OpenAiRequestError) {
     return { status: 400, body: { message: error.message, type: "invalid_request_error", param: error.param, code: error.code }, headers };
   }
-  let message = error.message;
-  let googleStatus: string | undefined = error.googleStatus;
-  let details: readonly Record<string, unknown>[] = error.details;
-  if (error instanceof UpstreamResponseError) {
-    const google: GoogleError | null = parseGoogleError(error.body);
-    message = google?.message ?? (error.body.trim().slice(0, 500) || `Gemini answered with HTTP ${error.status}.`);
-    googleStatus = google?.status;
-    details = google?.details ?? [];
-  }
-  const seconds = error.status === 429 ? retrySeconds(details) : null;
+  const facts = errorFacts(error);
   // The openai SDK waits `retry-after` seconds (up to a minute) before its own retry.
-  if (seconds !== null) headers.set("retry-after", String(seconds));
-  return { status: error.status, body: { message, type: typeForStatus(error.status), param: null, code: codeForStatus(error.status, googleStatus) }, headers };
+  if (facts.retryAfterSeconds !== null) headers.set("retry-after", String(facts.retryAfterSeconds));
+  return { status: facts.status, body: { message: facts.message, type: typeForStatus(facts.status), param: null, code: codeForStatus(facts.status, facts.googleStatus) }, headers };
 }
 
 /** A Response carrying `error` in OpenAI's error shape with its status. */

@@ -41,7 +41,7 @@ function functionCallPart(call: ToolCall, param: string): Part {
 }
 
 /** A tool's output as Gemini's `response` object: a JSON object as it is, anything else under `result`. */
-function functionResponseOf(output: string): Record<string, unknown> {
+export function functionResponseOf(output: string): Record<string, unknown> {
   try {
     const value: unknown = JSON.parse(output);
     if (typeof value === "object" && value !== null && !Array.isArray(value)) return value as Record<string, unknown>;
@@ -52,7 +52,7 @@ function functionResponseOf(output: string): Record<string, unknown> {
 }
 
 /** Appends a turn, merging it into the previous one of the same role. */
-function pushTurn(contents: Content[], role: "user" | "model", parts: Part[]): void {
+export function pushTurn(contents: Content[], role: "user" | "model", parts: Part[]): void {
   if (parts.length === 0) return;
   const previous = contents.at(-1);
   if (previous?.role === role) previous.parts.push(...parts);

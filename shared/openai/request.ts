@@ -40,6 +40,14 @@ function jsonBytes(value: unknown): number {
   return new TextEncoder().encode(JSON.stringify(value)).byteLength;
 }
 
+/**
+ * Fetches the remote images a mapped `body` left empty into their parts; measured with the
+ * images still empty, so what is left of MAX_BODY_BYTES is all they may take.
+ */
+export async function fillRemoteImages(body: GenerateContentRequest, remoteImages: readonly RemoteImage[], images: ImageFetching): Promise<void> {
+  if (remoteImages.length > 0) await fetchRemoteImages(remoteImages, images.bodyLimit - headroomBytes - jsonBytes(body), images.bodyLimit, images.fetch);
+}
+
 /** The Gemini model for a client's model name: alias first, `models/` prefix dropped; a 400 when it is no model id. */
 export function resolveModel(name: string, config: OpenAiConfig): string {
   const bare = name.replace(/^models\//, "");
@@ -119,8 +127,7 @@ export async function toGenerateRequest(request: ChatRequest, config: OpenAiConf
   const google = request.extra_body?.google ?? request.google;
   if (google?.cached_content) body.cachedContent = google.cached_content;
   if (google?.safety_settings) body.safetySettings = google.safety_settings;
-  // Measured with the images still empty: what is left of MAX_BODY_BYTES is all they may take.
-  if (remoteImages.length > 0) await fetchRemoteImages(remoteImages, images.bodyLimit - headroomBytes - jsonBytes(body), images.bodyLimit, images.fetch);
+  await fillRemoteImages(body, remoteImages, images);
   return {
     model,
     requestedModel: request.model,

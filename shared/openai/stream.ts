@@ -13,7 +13,8 @@
 import type { GemrelayError } from "../errors.ts";
 import type { GenerateContentResponse, UsageMetadata } from "../gemini/types.ts";
 import type { GenerateEvent } from "../resume/generate.ts";
-import { thinkClose, thinkOpen, toolCallOf, truncatedAnswerError, type CompletionMeta, type OpenAiToolCall } from "./completion.ts";
+import { truncatedAnswerError } from "../protocols/generate.ts";
+import { thinkClose, thinkOpen, toolCallOf, type CompletionMeta, type OpenAiToolCall } from "./completion.ts";
 import { openAiError } from "./errors.ts";
 import { openAiFinishReason } from "./finish.ts";
 import { openAiUsage } from "./usage.ts";

@@ -5,6 +5,7 @@
  * MODEL_POLICY (JSON).
  */
 import { z } from "zod";
+import { agentModelAliases, patternAlias } from "./agent-aliases.ts";
 
 /** Thinking default: `off` (budget 0), `auto` (budget -1, the model decides) or a token budget. */
 const thinkingSchema = z.union([z.literal("off"), z.literal("auto"), z.number({ message: "thinking must be off, auto or a token budget" }).int().min(0)]);
@@ -47,10 +48,13 @@ export type ModelPolicy = z.infer<typeof modelPolicySchema>;
 /** The policy that changes nothing. */
 export const emptyModelPolicy: ModelPolicy = { disabled: [], aliases: {}, defaults: {}, instructions: [] };
 
-/** The upstream model for a client's model name (one alias step; `models/` dropped). */
+/**
+ * The upstream model for a client's model name (one alias step; `models/` dropped): the policy's
+ * exact alias, its patterns (`claude-*`), then the built-in agent aliases (agent-aliases.ts).
+ */
 export function resolveAlias(policy: ModelPolicy, name: string): string {
   const bare = name.replace(/^models\//, "");
-  return policy.aliases[bare] ?? bare;
+  return policy.aliases[bare] ?? patternAlias(policy.aliases, bare) ?? patternAlias(agentModelAliases, bare) ?? bare;
 }
 
 /** True when the client name or the model it resolves to is disabled. */

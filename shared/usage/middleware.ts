@@ -9,7 +9,7 @@ import { rememberClient } from "../auth.ts";
 import { resolveClient } from "../access/resolve.ts";
 import { AuthenticationError, SetupError, type GemrelayError } from "../errors.ts";
 import { parseGeminiPath } from "../gemini/paths.ts";
-import { matchOpenAiRoute } from "../openai/paths.ts";
+import { protocolRouteOf } from "../protocols/registry.ts";
 import type { Background } from "../routing/pool-view.ts";
 import { attachTrace, RequestTrace, type FinishedRequest } from "./trace.ts";
 
@@ -35,7 +35,9 @@ export function clientRequests(context: AppContext, backgroundOf: (c: Context) =
     const request = c.req.raw;
     const url = new URL(request.url);
     const gemini = parseGeminiPath(url.pathname);
-    if (gemini === null && matchOpenAiRoute(request, url) === null) return next();
+    const route = gemini === null ? protocolRouteOf(request, url) : null;
+    // Refused before authentication (a path gemrelay does not serve): nobody to charge.
+    if (gemini === null && (route === null || route.refusal !== undefined)) return next();
     const background = backgroundOf(c);
     const trace = new RequestTrace(context.clock(), gemini?.model ?? null, context.clock);
     const verdict = await resolveClient(request, url, context, trace, background);
