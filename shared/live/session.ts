@@ -45,11 +45,11 @@ interface Caller {
 async function identify(request: Request, url: URL, constrained: boolean, context: AppContext, trace: RequestTrace, background: Background): Promise<Caller> {
   if (constrained) {
     const token = url.searchParams.get("access_token");
-    const record = token ? await findToken(context, token) : null;
+    const record = token ? await findToken(context, token, background) : null;
     if (record === null) throw new AuthenticationError("Unknown or expired ephemeral token: create one through gemrelay with POST /v1alpha/auth_tokens.");
     const key = await poolKeyById(context, record.keyId, background);
     if (key === null) throw new SetupError("The Gemini key that made this ephemeral token is no longer in the pool: create a new token.");
-    trace.client = { accessKey: record.accessKey, models: record.models };
+    trace.client = record.client;
     return { clientKey: key };
   }
   const verdict = await resolveClient(request, url, context, trace, background);
