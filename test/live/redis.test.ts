@@ -9,12 +9,12 @@
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { Redis } from "ioredis";
-import { WebSocket } from "ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GoogleGenAI, Modality } from "@google/genai";
+import { GoogleGenAI } from "@google/genai";
 import { GeminiSimulator } from "../sim/index.ts";
 import { startSelfHost, temporaryDirectory, type Child } from "../helpers/process.ts";
 import { startRedis, type RedisServer } from "../helpers/redis.ts";
+import { liveTurn, tokenUpgrade } from "../helpers/live.ts";
 
 const accessKey = "sk-live-redis-0123456789abcdef";
 const adminKey = "admin-live-redis-0123456789abcdef";
@@ -52,26 +52,7 @@ describe("Live API on two self-hosts sharing Redis", () => {
   });
 
   /** Connects through instance `index` and answers one text turn. */
-  async function turn(index: number, apiKey: string, apiVersion?: string): Promise<string> {
-    let text = "";
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    const ai = new GoogleGenAI({ apiKey, httpOptions: { baseUrl: instances[index]!.url, ...(apiVersion ? { apiVersion } : {}) } });
-    const session = await ai.live.connect({
-      model: "gemini-2.5-flash",
-      config: { responseModalities: [Modality.TEXT] },
-      callbacks: {
-        onmessage: (message) => {
-          text += (message.serverContent?.modelTurn?.parts ?? []).map((part) => part.text ?? "").join("");
-          if (message.serverContent?.turnComplete) done();
-        },
-      },
-    });
-    session.sendClientContent({ turns: [{ role: "user", parts: [{ text: `through ${index}` }] }], turnComplete: true });
-    await finished;
-    session.close();
-    return text;
-  }
+  const turn = (index: number, apiKey: string, apiVersion?: string) => liveTurn(instances[index]!.url, apiKey, `through ${index}`, apiVersion);
 
   it("opens a Live session with a token made through the other instance", async () => {
     const token = await new GoogleGenAI({ apiKey: accessKey, httpOptions: { baseUrl: instances[0]!.url, apiVersion: "v1alpha" } }).authTokens.create({ config: { uses: 1 } });
@@ -80,18 +61,7 @@ describe("Live API on two self-hosts sharing Redis", () => {
   });
 
   /** The HTTP status of a Live upgrade with `token` through instance `index` (101: it opened). */
-  function upgrade(index: number, token: string): Promise<number> {
-    const url = `${instances[index]!.url.replace(/^http/, "ws")}/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained?access_token=${encodeURIComponent(token)}`;
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once("open", () => {
-        socket.close();
-        resolve(101);
-      });
-      socket.once("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
-      socket.once("error", reject);
-    });
-  }
+  const upgrade = async (index: number, token: string) => (await tokenUpgrade(instances[index]!.url, token)).status;
 
   it("keeps tokens as bounded resource records: an expired one is refused everywhere and dropped", async () => {
     const state = new Redis(redis.url);

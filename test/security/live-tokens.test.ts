@@ -4,14 +4,13 @@
  * access key that created it is still valid; a revoked access key takes its tokens with it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { GoogleGenAI, Modality } from "@google/genai";
-import { WebSocket } from "ws";
+import { GoogleGenAI } from "@google/genai";
 import { GeminiSimulator } from "../sim/index.ts";
+import { liveTurn, tokenUpgrade } from "../helpers/live.ts";
 import { resumeWorkerTargets, type Target } from "../helpers/targets.ts";
 
 const accessKey = "sk-live-tokens-0123456789abcdef";
 const adminKey = "admin-live-tokens-0123456789abcdef";
-const constrainedPath = "/ws/google.ai.generativelanguage.v1alpha.GenerativeService.BidiGenerateContentConstrained";
 
 describe.each(resumeWorkerTargets)("Live ephemeral tokens on the %s", (_name, startTarget) => {
   let sim: GeminiSimulator;
@@ -28,44 +27,8 @@ describe.each(resumeWorkerTargets)("Live ephemeral tokens on the %s", (_name, st
 
   const tokens = (apiKey: string) => new GoogleGenAI({ apiKey, httpOptions: { baseUrl: target.url, apiVersion: "v1alpha" } }).authTokens;
 
-  /** The upgrade's HTTP answer with `token`: 101 when the socket opened, else the refusal. */
-  async function upgrade(token: string): Promise<{ status: number; body: string }> {
-    const url = `${target.url.replace(/^http/, "ws")}${constrainedPath}?access_token=${encodeURIComponent(token)}`;
-    return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url);
-      socket.once("open", () => {
-        socket.close();
-        resolve({ status: 101, body: "" });
-      });
-      socket.once("unexpected-response", (_request, response) => {
-        let body = "";
-        response.on("data", (chunk: Buffer) => (body += chunk.toString()));
-        response.on("end", () => resolve({ status: response.statusCode ?? 0, body }));
-      });
-      socket.once("error", reject);
-    });
-  }
-
-  /** One text turn over a Live session opened with `token`. */
-  async function turn(token: string): Promise<string> {
-    let text = "";
-    let done: () => void = () => undefined;
-    const finished = new Promise<void>((resolve) => (done = resolve));
-    const session = await new GoogleGenAI({ apiKey: token, httpOptions: { baseUrl: target.url, apiVersion: "v1alpha" } }).live.connect({
-      model: "gemini-2.5-flash",
-      config: { responseModalities: [Modality.TEXT] },
-      callbacks: {
-        onmessage: (message) => {
-          text += (message.serverContent?.modelTurn?.parts ?? []).map((part) => part.text ?? "").join("");
-          if (message.serverContent?.turnComplete) done();
-        },
-      },
-    });
-    session.sendClientContent({ turns: [{ role: "user", parts: [{ text: "with a token" }] }], turnComplete: true });
-    await finished;
-    session.close();
-    return text;
-  }
+  const upgrade = (token: string) => tokenUpgrade(target.url, token);
+  const turn = (token: string) => liveTurn(target.url, token, "with a token", "v1alpha");
 
   it("refuses a token past its expireTime (before, it was honoured for another hour)", async () => {
     const live = await tokens(accessKey).create({ config: { uses: 0 } });
