@@ -1,9 +1,12 @@
 /**
  * One-shot copy of a whole Store into another (`gemrelay migrate`: the self-host's SQLite file
  * into Redis). Values are copied as stored, so keys sealed under ENCRYPTION_KEY stay sealed and
- * open with the same key. The Store interface has no way to list settings, so they come in as
- * name/value pairs read by the caller.
+ * open with the same key. The Store interface has no way to list settings or resource records
+ * (which key holds a file, a cache, a batch, an upload session, a Live token), so they come in
+ * as read by the caller.
  */
+import { resourceCap } from "../../shared/resources/affinity.ts";
+import type { ResourceRecord } from "../../shared/store/records.ts";
 import type { Store } from "../../shared/store/store.ts";
 
 /** What a migration copied. */
@@ -14,6 +17,7 @@ export interface MigrationReport {
   accessKeys: number;
   usageRows: number;
   requests: number;
+  resources: number;
 }
 
 /** Outcomes replayed per call when rebuilding a key's counters. */
@@ -23,7 +27,13 @@ const outcomeChunk = 10_000;
  * Copies `from` into `to`, which must hold no pool key and no access key (a second run would
  * double the counters). `now` decides which cooldowns are still running.
  */
-export async function copyStore(from: Store, to: Store, settings: readonly (readonly [string, string])[], now: number): Promise<MigrationReport> {
+export async function copyStore(
+  from: Store,
+  to: Store,
+  state: { settings: readonly (readonly [string, string])[]; resources: readonly ResourceRecord[] },
+  now: number,
+): Promise<MigrationReport> {
+  const { settings } = state;
   if ((await to.listKeys()).length > 0 || (await to.listAccessKeys()).length > 0) {
     throw new Error("The target store already holds pool keys or access keys; migrate into an empty one.");
   }
@@ -57,5 +67,9 @@ export async function copyStore(from: Store, to: Store, settings: readonly (read
   for (let index = 0; index < requests.length; index += 1_000) {
     await to.recordUsage({ daily: [], requests: requests.slice(index, index + 1_000).map(({ id: _id, ...entry }) => entry) });
   }
-  return { keys: keys.length, cooldowns: cooldowns.length, settings: settings.length, accessKeys: accessKeys.length, usageRows: usage.length, requests: requests.length };
+  // Without them, every file, cache, batch, upload session and Live token made before the move
+  // would be sent with a random key of the pool and answer 403 or 404.
+  const resources = state.resources.filter((record) => record.expiresAt > now);
+  for (const record of resources) await to.putResource(record, { now, cap: resourceCap });
+  return { keys: keys.length, cooldowns: cooldowns.length, settings: settings.length, accessKeys: accessKeys.length, usageRows: usage.length, requests: requests.length, resources: resources.length };
 }

@@ -41,13 +41,23 @@ export class AccessKeyDirectory {
    * exit), or null.
    */
   async find(hash: string, background: Background): Promise<AccessKeyRecord | null> {
+    return this.lookup(() => this.match(hash), background);
+  }
+
+  /** The record with id `id` (revoked ones included), or null; ids are not secret. */
+  async byId(id: string, background: Background): Promise<AccessKeyRecord | null> {
+    return this.lookup(() => this.records.find((record) => record.id === id) ?? null, background);
+  }
+
+  /** `search` on a fresh copy, refreshed once more (rate-limited) when it finds nothing. */
+  private async lookup(search: () => AccessKeyRecord | null, background: Background): Promise<AccessKeyRecord | null> {
     await this.fresh(background);
-    let found = this.match(hash);
+    let found = search();
     const now = this.options.clock();
     if (found === null && now - this.loadedAt > unknownRefreshMs && now - this.lastForced > unknownRefreshMs) {
       this.lastForced = now;
       await this.refresh();
-      found = this.match(hash);
+      found = search();
     }
     return found;
   }

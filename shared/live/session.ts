@@ -6,7 +6,7 @@
  * 1008 naming the model), and the attempt scheduler opens the upstream session with a pool key,
  * trying another key when Google refuses one (upstream.ts), before the client's `setupComplete`.
  * From then on frames go both ways as they come, and a close on one side closes the other with
- * its code and reason. One usage row per session.
+ * its code and reason. One usage row per session, with the tokens Google reported (usage.ts).
  */
 import type { AppContext } from "../app.ts";
 import { AuthenticationError, GemrelayError, SetupError } from "../errors.ts";
@@ -20,6 +20,7 @@ import { admitSetup, parseSetup } from "./setup.ts";
 import type { LiveFrame, LivePlatform, LiveSocket } from "./socket.ts";
 import { findToken, poolKeyById } from "./tokens.ts";
 import { liveEgresses, openedSession } from "./upstream.ts";
+import { LiveUsageMeter } from "./usage.ts";
 
 /**
  * `/ws/google.ai.generativelanguage.{version}.GenerativeService.{method}`. @google/genai joins it
@@ -45,11 +46,11 @@ interface Caller {
 async function identify(request: Request, url: URL, constrained: boolean, context: AppContext, trace: RequestTrace, background: Background): Promise<Caller> {
   if (constrained) {
     const token = url.searchParams.get("access_token");
-    const record = token ? await findToken(context, token) : null;
+    const record = token ? await findToken(context, token, background) : null;
     if (record === null) throw new AuthenticationError("Unknown or expired ephemeral token: create one through gemrelay with POST /v1alpha/auth_tokens.");
     const key = await poolKeyById(context, record.keyId, background);
     if (key === null) throw new SetupError("The Gemini key that made this ephemeral token is no longer in the pool: create a new token.");
-    trace.client = { accessKey: record.accessKey, models: record.models };
+    trace.client = record.client;
     return { clientKey: key };
   }
   const verdict = await resolveClient(request, url, context, trace, background);
@@ -113,6 +114,7 @@ class LiveRelay {
   /** Client frames that came while the upstream session was being opened. */
   private readonly pending: LiveFrame[] = [];
   private setupSeen = false;
+  private readonly meter = new LiveUsageMeter();
   private ended = false;
 
   constructor(
@@ -166,7 +168,10 @@ class LiveRelay {
     this.client.send(opened.first);
     for (const pending of this.pending.splice(0)) opened.socket.send(pending);
     opened.socket.listen({
-      message: (data) => this.client.send(data),
+      message: (data) => {
+        this.client.send(data);
+        this.meter.observe(data);
+      },
       close: (code, reason) => {
         this.client.close(sendableCode(code), closeReason(reason));
         this.finish(code === 1000 || code === 1005 ? 200 : code === 1011 ? 503 : 400);
@@ -191,6 +196,8 @@ class LiveRelay {
     if (this.ended) return;
     this.ended = true;
     this.session.abort();
+    const usage = this.meter.usage();
+    if (usage !== null) this.trace.noteUsage(usage);
     this.trace.finish(status);
     this.background(this.trace.finished.then((finished) => this.context.admin.usage.add(finished)));
   }

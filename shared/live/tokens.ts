@@ -3,43 +3,79 @@
  * with a pool key like any request, and remembered as token → the key that made it, because
  * Google honours a token only with the project of the key that created it. A Live connect that
  * presents the token (`BidiGenerateContentConstrained?access_token=…`) is then routed to that
- * key, and charged to the access key that created the token; the token itself is the
- * credential, no access key is needed. The Store holds the token's SHA-256 and the key's id,
- * never the token or the key.
+ * key, and charged to the access key that created the token, which must still be valid (a
+ * revoked or expired access key takes its tokens with it); the token itself is the credential.
+ *
+ * The record is one of the Store's resource records (store/records.ts), so it is bounded like
+ * files and upload sessions: it expires with the token (`expireTime`, Google's default 30
+ * minutes, at most 20 hours), expired records are refused and dropped on later writes, and the
+ * Store keeps at most {@link resourceCap} records in all. It holds the token's SHA-256 (the
+ * name), the pool key's id and a reference to the creating access key (its id, or the SHA-256
+ * of an AUTH_KEY key), never the token, the pool key or the access key.
  */
 import { z } from "zod";
 import type { AppContext } from "../app.ts";
-import { authenticate } from "../auth.ts";
+import { authenticate, presentedKey } from "../auth.ts";
+import { accessKeyState } from "../access/access-keys.ts";
 import { readBoundedBody } from "../body.ts";
+import { AuthenticationError } from "../errors.ts";
 import { poolKeyId } from "../keys/identity.ts";
+import { resourceCap } from "../resources/affinity.ts";
 import type { Background } from "../routing/pool-view.ts";
 import { sendWithFailover } from "../routing/scheduler.ts";
 import { sha256Hex } from "../secrets.ts";
+import type { ClientRef } from "../usage/trace.ts";
 import { traceOf } from "../usage/trace.ts";
 
-/** Google's default lifetime of a token's use window is 30 minutes; a session may run on after. */
+/** Google's default `expireTime` of a token: 30 minutes after its creation. */
 const defaultLifetimeMs = 30 * 60_000;
-/** Kept this long after the token expired, for sessions it opened. */
-const graceMs = 60 * 60_000;
+/** Google refuses an `expireTime` 20 hours or more ahead; no record outlives that. */
+const longestLifetimeMs = 20 * 3_600_000;
 
-const tokenRecordSchema = z.object({ keyId: z.string(), accessKey: z.string(), models: z.array(z.string()), expiresAt: z.number() });
+/** A token's creator as stored: a Store access key by id, an AUTH_KEY key by its SHA-256. */
+const storedPrefix = "access-key:";
+const environmentPrefix = "env:";
 
 /** What a token was made with. */
-export type TokenRecord = z.infer<typeof tokenRecordSchema>;
-
-const createdTokenSchema = z.looseObject({ name: z.string().startsWith("auth_tokens/"), expireTime: z.string().optional() });
-
-function settingName(tokenHash: string): string {
-  return `live-token:${tokenHash}`;
+export interface TokenRecord {
+  /** The id of the pool key that made the token. */
+  keyId: string;
+  /** Who a session with the token is charged to, as the creating access key is now. */
+  client: ClientRef;
 }
 
-/** The record of `token`, or null when gemrelay did not make it or it expired long ago. */
-export async function findToken(context: AppContext, token: string): Promise<TokenRecord | null> {
-  const stored = await context.store.getSetting(settingName(await sha256Hex(token)));
-  if (stored === null) return null;
-  const parsed = tokenRecordSchema.safeParse(JSON.parse(stored));
-  if (!parsed.success || parsed.data.expiresAt + graceMs < context.clock()) return null;
-  return parsed.data;
+/** The field that carries a token's expiry, in Google's answer or in the client's request. */
+const expirySchema = z.looseObject({ expireTime: z.string().optional() });
+const createdTokenSchema = z.looseObject({ name: z.string().startsWith("auth_tokens/"), expireTime: z.string().optional() });
+
+async function recordName(token: string): Promise<string> {
+  return `live-tokens/${await sha256Hex(token)}`;
+}
+
+/** When the record of a token expires: its `expireTime` (default 30 min), never beyond 20 h. */
+function tokenExpiry(expireTime: string | undefined, now: number): number {
+  const parsed = expireTime === undefined ? NaN : Date.parse(expireTime);
+  return Math.min(Number.isFinite(parsed) ? parsed : now + defaultLifetimeMs, now + longestLifetimeMs);
+}
+
+/**
+ * The record of `token`: null when gemrelay did not make it or it expired. Throws when the access
+ * key that made it is no longer valid (revoked, expired, removed from AUTH_KEY).
+ */
+export async function findToken(context: AppContext, token: string, background: Background): Promise<TokenRecord | null> {
+  const stored = await context.store.getResource(await recordName(token), context.clock());
+  if (stored === null || stored.target === null) return null;
+  const creator = stored.target;
+  if (creator.startsWith(environmentPrefix)) {
+    const hashes = await Promise.all(context.config.accessKeys.map((key) => sha256Hex(key)));
+    if (!hashes.includes(creator.slice(environmentPrefix.length))) throw new AuthenticationError("The access key that created this ephemeral token is no longer valid; create a new token with a valid one.");
+    return { keyId: stored.keyId, client: { accessKey: "env", models: [] } };
+  }
+  const record = creator.startsWith(storedPrefix) ? await context.admin.accessKeys.byId(creator.slice(storedPrefix.length), background) : null;
+  if (record === null || accessKeyState(record, context.clock()) !== "active") {
+    throw new AuthenticationError(`The access key that created this ephemeral token was ${record === null ? "removed" : accessKeyState(record, context.clock())}; ask the admin for a new one.`);
+  }
+  return { keyId: stored.keyId, client: { accessKey: record.id, models: record.models } };
 }
 
 /** The pool key with id `keyId`, when it is still in the pool. */
@@ -66,15 +102,13 @@ export async function createAuthToken(request: Request, context: AppContext, bac
   const text = await response.text();
   const created = response.ok ? createdTokenSchema.safeParse(safeJson(text)) : null;
   if (created?.success && identity.mode === "pool") {
-    const client = traceOf({ signal: request.signal })?.client ?? { accessKey: "", models: [] };
-    const expires = created.data.expireTime ? Date.parse(created.data.expireTime) : NaN;
-    const record: TokenRecord = {
-      keyId: await poolKeyId(key),
-      accessKey: client.accessKey,
-      models: [...client.models],
-      expiresAt: Number.isFinite(expires) ? expires : context.clock() + defaultLifetimeMs,
-    };
-    await context.store.setSetting(settingName(await sha256Hex(created.data.name)), JSON.stringify(record));
+    const accessKey = traceOf({ signal: request.signal })?.client.accessKey ?? "";
+    const presented = presentedKey(request, url);
+    // Google answers with the name only (the expiry is input only): the request says when it ends.
+    const expireTime = created.data.expireTime ?? expirySchema.safeParse(safeJson(new TextDecoder().decode(body))).data?.expireTime;
+    const creator = accessKey === "env" && presented !== null ? environmentPrefix + (await sha256Hex(presented)) : storedPrefix + accessKey;
+    const now = context.clock();
+    await context.store.putResource({ name: await recordName(created.data.name), keyId: await poolKeyId(key), target: creator, expiresAt: tokenExpiry(expireTime, now) }, { now, cap: resourceCap });
   }
   const responseHeaders = new Headers(response.headers);
   for (const name of ["content-length", "content-encoding", "transfer-encoding", "connection", "keep-alive"]) responseHeaders.delete(name);

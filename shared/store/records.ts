@@ -112,11 +112,17 @@ export function utcDay(at: number): string {
  * that created them, so every later request naming one must go out with that key.
  */
 export interface ResourceRecord {
-  /** The resource name as Google spells it (`files/abc`), or `upload-sessions/{hash of the token}`. */
+  /**
+   * The resource name as Google spells it (`files/abc`), `upload-sessions/{hash of the token}`,
+   * or `live-tokens/{hash of the ephemeral token}`.
+   */
   name: string;
   /** The pool key's id (keys/identity.ts), never the key itself. */
   keyId: string;
-  /** Upload sessions: Google's upload path and query to forward the chunks to; null for resources. */
+  /**
+   * Upload sessions: Google's upload path and query to forward the chunks to; Live tokens: the
+   * access key that created the token (shared/live/tokens.ts); null for resources.
+   */
   target: string | null;
   /** Epoch ms after which the record is forgotten (the resource's own expiry, or a bound). */
   expiresAt: number;

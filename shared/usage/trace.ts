@@ -119,6 +119,11 @@ export class RequestTrace {
     else if (event.kind === "error") this.failedInBand = true;
   }
 
+  /** Sets the usage of a request whose upstream is not a generate stream (a Live session's sum). */
+  noteUsage(usage: UsageMetadata): void {
+    this.usage = usage;
+  }
+
   /**
    * For a 200 response whose body is made here and says itself how it ended (streams.ts,
    * `transformed`): what to tell that body, and `observeResponse` passes the response untouched.

@@ -180,7 +180,7 @@ describe.each(resumeWorkerTargets)("Live API on the %s", (_name, startTarget) =>
     socket.send(JSON.stringify({ clientContent: { turns: [{ role: "user", parts: [{ text: "raw" }] }], turnComplete: true } }));
     await turn;
     expect(frames.every((frame) => frame.binary)).toBe(true);
-    expect(JSON.parse(frames[1]!.text)).toEqual({ serverContent: { modelTurn: { parts: [{ text: "Echo: raw" }] } } });
+    expect(JSON.parse(frames[1]!.text)).toMatchObject({ serverContent: { modelTurn: { parts: [{ text: "Echo: raw" }] } } });
     expect(sim.liveSessions.at(-1)!.received).toHaveLength(2);
     socket.close(4000, "bye");
     await expect.poll(() => sim.liveSessions.at(-1)!.closed).toMatchObject({ code: 4000, reason: "bye", by: "client" });

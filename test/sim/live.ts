@@ -159,6 +159,8 @@ export class LiveEndpoint {
     const entry = { socket, session };
     this.#open.add(entry);
     let tools: string[] = [];
+    /** Tokens of the session's context so far: every turn's prompt counts all of it again. */
+    const context = { tokens: 0 };
     /** The tool call waiting for its response: its id and the user's text. */
     let pendingCall: { id: string; name: string; text: string } | null = null;
     socket.on("close", (code, reason) => {
@@ -196,7 +198,7 @@ export class LiveEndpoint {
           pendingCall = { id: `call-${randomBytes(4).toString("hex")}`, name: tool, text: userText };
           return send(socket, session, { toolCall: { functionCalls: [{ id: pendingCall.id, name: tool, args: { query: userText } }] } });
         }
-        return this.#answer(socket, session, `Echo: ${userText}`);
+        return this.#answer(socket, session, userText, `Echo: ${userText}`, context);
       }
       const toolResponse = message.toolResponse;
       if (isRecord(toolResponse) && Array.isArray(toolResponse.functionResponses)) {
@@ -204,7 +206,7 @@ export class LiveEndpoint {
         if (!answered || !pendingCall) return closeWith(socket, session, 1007, "Request contains an invalid argument.");
         const call = pendingCall;
         pendingCall = null;
-        return this.#answer(socket, session, `Tool ${call.name} answered ${JSON.stringify(answered.response ?? null)}`);
+        return this.#answer(socket, session, JSON.stringify(answered.response ?? null), `Tool ${call.name} answered ${JSON.stringify(answered.response ?? null)}`, context);
       }
       // realtimeInput media and anything else: accepted, nothing to answer yet.
     });
@@ -222,10 +224,30 @@ export class LiveEndpoint {
     return refusalClose(keys.authenticate(session.key, model, session.hop), key) ?? refusalClose(keys.admit(key, model, session.hop), key);
   }
 
-  /** A model turn in chunks, then turnComplete with usage. */
-  #answer(socket: WebSocket, session: LiveSession, text: string): void {
-    for (const piece of splitText(text, this.dependencies.chunkChars())) send(socket, session, { serverContent: { modelTurn: { parts: [{ text: piece }] } } });
-    send(socket, session, { serverContent: { turnComplete: true }, usageMetadata: { promptTokenCount: 8, responseTokenCount: Math.ceil(text.length / 4), totalTokenCount: 8 + Math.ceil(text.length / 4) } });
+  /**
+   * A model turn in chunks, then turnComplete, with usage as Google reports it on Live: per turn,
+   * not per session (the turn's prompt counts the whole context so far, so it grows turn by
+   * turn), and repeated as a running count on the turn's messages; the last one of the turn holds
+   * its final numbers. Tokens are a quarter of the characters, rounded up, as in generation.ts.
+   */
+  #answer(socket: WebSocket, session: LiveSession, input: string, text: string, context: { tokens: number }): void {
+    const tokens = (value: string) => Math.ceil(value.length / 4);
+    context.tokens += tokens(input);
+    const prompt = context.tokens;
+    const usage = (response: number) => ({
+      promptTokenCount: prompt,
+      responseTokenCount: response,
+      totalTokenCount: prompt + response,
+      promptTokensDetails: [{ modality: "TEXT", tokenCount: prompt }],
+      responseTokensDetails: [{ modality: "TEXT", tokenCount: response }],
+    });
+    let sent = "";
+    for (const piece of splitText(text, this.dependencies.chunkChars())) {
+      sent += piece;
+      send(socket, session, { serverContent: { modelTurn: { parts: [{ text: piece }] } }, usageMetadata: usage(tokens(sent)) });
+    }
+    send(socket, session, { serverContent: { turnComplete: true }, usageMetadata: usage(tokens(text)) });
+    context.tokens += tokens(text);
   }
 }
 

@@ -24,7 +24,7 @@ describe("gemrelay migrate (SQLite → Redis)", () => {
   const migrate = (file: string, prefix: string) =>
     spawnSync(process.execPath, ["deploy/bin/gemrelay.js", "migrate", "--from", file, "--to", server.url, "--prefix", prefix], { encoding: "utf8" });
 
-  it("copies keys, counters, cooldowns, access keys, settings, usage and the request log", async () => {
+  it("copies keys, counters, cooldowns, access keys, settings, usage, the request log and resource records", async () => {
     const file = join(temporaryDirectory(), "gemrelay.sqlite");
     const source = openSqliteStore(file);
     const store = source.store;
@@ -43,13 +43,23 @@ describe("gemrelay migrate (SQLite → Redis)", () => {
     const day = { accessKey: "ak1", poolKey: "p1", model: "gemini-2.5-flash", requests: 2, errors: 1, promptTokens: 3, cachedTokens: 2, completionTokens: 4, thoughtTokens: 5, resumes: 1 };
     const entry = { accessKey: "ak1", model: "m", poolKey: "AIza…1", relay: "direct", status: 200, latencyMs: 9, attempts: 1, resumes: 0, promptTokens: 1, completionTokens: 2, thoughtTokens: 0 };
     await store.recordUsage({ daily: [{ day: "2026-11-20", ...day }], requests: [{ at: 1, ...entry }, { at: 2, ...entry, status: 429 }] });
+    // Which key holds a file, a cache, a batch, an upload session, a Live token; an expired one stays behind.
+    const held = [
+      { name: "files/abc", keyId: "id-k1", target: null, expiresAt: until },
+      { name: "cachedContents/c1", keyId: "id-k3", target: null, expiresAt: until },
+      { name: "batches/b1", keyId: "id-k1", target: null, expiresAt: until },
+      { name: "upload-sessions/0123abcd", keyId: "id-k3", target: "/upload/v1beta/files?upload_id=g1", expiresAt: until },
+      { name: "live-tokens/4567cdef", keyId: "id-k1", target: "access-key:ak1", expiresAt: until },
+    ];
+    for (const record of held) await store.putResource(record, { now: 0, cap: 100 });
+    await store.putResource({ name: "files/gone", keyId: "id-k1", target: null, expiresAt: 5 }, { now: 0, cap: 100 });
     const expected = { keys: await store.listKeys(), cooldowns: await store.listCooldowns(Date.now()), access: await store.listAccessKeys(), usage: await store.listUsage("2026-01-01", "2026-12-31") };
     const log = (await store.listRequests({ limit: 10 })).map(({ id: _id, ...rest }) => rest);
     source.close();
 
     const result = migrate(file, "migrated");
     expect(result.stderr).toBe("");
-    expect(result.stdout).toContain("3 pool keys, 1 cooldowns, 1 access keys, 1 settings, 1 usage rows, 2 logged requests");
+    expect(result.stdout).toContain("3 pool keys, 1 cooldowns, 1 access keys, 1 settings, 1 usage rows, 2 logged requests, 5 resource records");
     const target = new RedisStore(redis, { prefix: "migrated" });
     expect(await target.listKeys()).toEqual(expected.keys);
     expect(await target.listCooldowns(Date.now())).toEqual(expected.cooldowns);
@@ -57,6 +67,8 @@ describe("gemrelay migrate (SQLite → Redis)", () => {
     expect(await target.listUsage("2026-01-01", "2026-12-31")).toEqual(expected.usage);
     expect((await target.listRequests({ limit: 10 })).map(({ id: _id, ...rest }) => rest)).toEqual(log);
     expect(await target.getSetting("admin_session_secret")).toBe("s3cret");
+    for (const record of held) expect(await target.getResource(record.name, Date.now())).toEqual(record);
+    expect(await target.getResource("files/gone", 0)).toBeNull();
 
     // A second run would double the counters: refused.
     const again = migrate(file, "migrated");
