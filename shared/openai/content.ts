@@ -62,7 +62,15 @@ function toPart(part: ContentPart, param: string, options: MediaOptions): Part {
     }
     case "file": {
       if (!part.file.file_data) {
-        throw new OpenAiRequestError(`'${param}.file' needs file_data (a data: URL); uploaded file ids are not supported by gemrelay.`, `${param}.file.file_data`, "unsupported_value");
+        // A file uploaded through gemrelay's Gemini files API: its name or URI, sent as fileData so
+        // that the request goes out with the key that holds the file (resources/affinity.ts).
+        const fileUri = part.file.file_id ? geminiFileUri(part.file.file_id) : null;
+        if (fileUri !== null) return { fileData: { fileUri } };
+        throw new OpenAiRequestError(
+          `'${param}.file' needs file_data (a data: URL) or a file_id naming a Gemini file (files/… or its uri), uploaded through gemrelay's /v1beta/files.`,
+          `${param}.file.${part.file.file_id ? "file_id" : "file_data"}`,
+          "unsupported_value",
+        );
       }
       const inline = inlineDataFromDataUrl(part.file.file_data, `${param}.file.file_data`);
       if (!inline) throw new OpenAiRequestError(`'${param}.file.file_data' must be a data: URL.`, `${param}.file.file_data`, "invalid_data_url");
@@ -91,4 +99,13 @@ export function textOfContent(content: string | readonly ContentPart[] | null | 
       throw new OpenAiRequestError(`'${param}[${index}]' must be a text part here; ${part.type} parts are accepted only in user messages.`, `${param}[${index}].type`, "invalid_value");
     })
     .join("");
+}
+
+/** Where Gemini's files live; a file's `uri` is this plus its name, whichever egress uploaded it. */
+const geminiFilesBase = "https://generativelanguage.googleapis.com/v1beta/";
+
+/** The Gemini file URI a `file_id` names (`files/abc` or a URI ending in `/files/abc`), or null. */
+export function geminiFileUri(fileId: string): string | null {
+  if (/^files\/[a-z0-9-]{1,64}$/.test(fileId)) return geminiFilesBase + fileId;
+  return /^https?:\/\/[^\s/]+\/(?:[\w.-]+\/)*files\/[a-z0-9-]{1,64}$/.test(fileId) ? fileId : null;
 }

@@ -8,6 +8,7 @@
  */
 import { createPartFromUri, createUserContent, GoogleGenAI } from "@google/genai";
 import { GoogleGenerativeAI } from "@google/generative-ai";
+import OpenAI from "openai";
 import { GoogleAICacheManager, GoogleAIFileManager } from "@google/generative-ai/server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startRelay, type RunningRelay } from "../helpers/chain.ts";
@@ -160,6 +161,31 @@ describe.each(resumeWorkerTargets)("files, caches and batches through gemrelay o
     const holder = keysUsedFor(uploaded.file.name.slice("files/".length));
     expect(holder.size).toBe(1);
     expect(keysUsedFor(cache.name ?? "")).toEqual(holder);
+  });
+
+  it("openai SDK: a chat message's file part names the uploaded file (file_id as name or uri) and goes out with its key", async () => {
+    const ai = new GoogleGenAI({ apiKey: accessKey, httpOptions: { baseUrl: target.url } });
+    const file = await ai.files.upload({ file: new Blob(["Notes for the OpenAI client."], { type: "text/plain" }), config: { mimeType: "text/plain" } });
+    const fileName = file.name ?? "";
+    const holder = keys.find((key) => sim.resources.ownedBy(key).includes(fileName));
+    expect(holder).toBeDefined();
+    const openai = new OpenAI({ apiKey: accessKey, baseURL: `${target.url}/v1`, fetch: recordingFetch });
+    for (const [round, fileId] of [fileName, file.uri ?? "", fileName, file.uri ?? ""].entries()) {
+      const before = sim.requests.length;
+      const completion = await openai.chat.completions.create({
+        model,
+        messages: [{ role: "user", content: [{ type: "file", file: { file_id: fileId } }, { type: "text", text: `Summarise (${round})` }] }],
+      });
+      expect(completion.choices[0]?.message.content).toContain("Echo:");
+      // Every attempt went out with the key that holds the file (no other key's 403 first).
+      const attempts = sim.requests.slice(before).filter((request) => request.model === model);
+      expect(attempts.map((request) => request.key)).toEqual([holder]);
+      expect(JSON.stringify(attempts[0]?.body)).toContain(`${fileName}"`);
+    }
+    await expect(
+      openai.chat.completions.create({ model, messages: [{ role: "user", content: [{ type: "file", file: { file_id: "file-abc123" } }] }] }),
+    ).rejects.toMatchObject({ status: 400, param: "messages[0].content[0].file.file_id" });
+    expectNothingLeaked();
   });
 
   it("streams an upload larger than MAX_BODY_BYTES and uses it", async () => {
