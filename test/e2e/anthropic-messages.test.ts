@@ -285,7 +285,7 @@ describe.each(resumeWorkerTargets)("Anthropic Messages on %s", (_name, startTarg
     const anthropic = await fetch(`${target.url}/v1/complete`, { method: "POST", headers: { "x-api-key": accessKey, "anthropic-version": "2023-06-01" }, body: "{}" });
     expect(anthropic.status).toBe(404);
     expect(((await anthropic.json()) as { type: string; error: { type: string } })).toMatchObject({ type: "error", error: { type: "not_found_error" } });
-    const openai = await fetch(`${target.url}/v1/completions`, { method: "POST", headers: { authorization: `Bearer ${accessKey}` }, body: "{}" });
+    const openai = await fetch(`${target.url}/v1/images/generations`, { method: "POST", headers: { authorization: `Bearer ${accessKey}` }, body: "{}" });
     expect(openai.status).toBe(404);
     expect(((await openai.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
     const prefixed = await fetch(`${target.url}/some/prefix/v1/audio/speech`, { method: "POST", headers: { authorization: `Bearer ${accessKey}` }, body: "{}" });
