@@ -8,8 +8,8 @@
  */
 import type { GemrelayError } from "../errors.ts";
 import type { Candidate, GenerateContentResponse, UsageMetadata } from "../gemini/types.ts";
-import { openAiError } from "../openai/errors.ts";
 import { openAiFinishReason, type OpenAiFinishReason } from "../openai/finish.ts";
+import { done, event, failureEvents, heartbeat } from "../openai/stream.ts";
 import { openAiUsage, type OpenAiUsage } from "../openai/usage.ts";
 import { truncatedAnswerError } from "../protocols/generate.ts";
 import type { GenerateEvent } from "../resume/generate.ts";
@@ -55,11 +55,6 @@ export function toTextCompletion(answer: GenerateContentResponse, meta: TextComp
   return completion(meta, [{ text: textOf(candidate), index: 0, logprobs: null, finish_reason: reason }], openAiUsage(answer.usageMetadata));
 }
 
-const encoder = new TextEncoder();
-const event = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
-const done = encoder.encode("data: [DONE]\n\n");
-const heartbeat = encoder.encode(": keep-alive\n\n");
-
 /** Streams one completion as `text_completion` chunks. A transformer (streams.ts). */
 export function textCompletionEncoder(meta: TextCompletionMeta, includeUsage: boolean): Transformer<GenerateEvent, Uint8Array> {
   let finishReason: string | undefined;
@@ -67,8 +62,7 @@ export function textCompletionEncoder(meta: TextCompletionMeta, includeUsage: bo
   let usage: UsageMetadata | undefined;
   let ended = false;
   const fail = (error: GemrelayError, controller: TransformStreamDefaultController<Uint8Array>) => {
-    controller.enqueue(event({ error: openAiError(error).body }));
-    controller.enqueue(done);
+    for (const bytes of failureEvents(error)) controller.enqueue(bytes);
     ended = true;
   };
   const answerChunk = (response: GenerateContentResponse, controller: TransformStreamDefaultController<Uint8Array>) => {
