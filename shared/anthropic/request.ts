@@ -5,6 +5,7 @@
  */
 import { BadRequestError } from "../errors.ts";
 import { modelNameProblem } from "../gemini/paths.ts";
+import { addGoogleSearch, isWebSearchTool } from "../gemini/search.ts";
 import type { Content, GenerateContentRequest, Part } from "../gemini/types.ts";
 import { toGeminiJsonSchema } from "../openai/json-schema.ts";
 import { functionResponseOf, pushTurn } from "../openai/messages.ts";
@@ -111,7 +112,7 @@ function systemOf(system: MessagesRequest["system"]): Content | undefined {
   return filled.length > 0 ? { parts: filled } : undefined;
 }
 
-/** Client tools as function declarations; server tools (a versioned `type`, no schema) have no Gemini counterpart and are left out. */
+/** Client tools as function declarations; server tools (a versioned `type`, no schema) are left out here (web search is added by gemini/search.ts). */
 function toolsOf(tools: readonly AnthropicTool[] | undefined, choice: MessagesRequest["tool_choice"]): Pick<GenerateContentRequest, "tools" | "toolConfig"> {
   const declared = (tools ?? []).filter((tool) => tool.type === undefined || tool.type === "custom" || tool.input_schema !== undefined);
   if (declared.length === 0) {
@@ -150,6 +151,7 @@ async function conversationOf(request: CountTokensRequest, imageHosts: readonly 
   }
   if (contents.length === 0) throw new BadRequestError("messages: at least one message with content is required.");
   const body: GenerateContentRequest = { contents, ...toolsOf(request.tools, request.tool_choice) };
+  if ((request.tools ?? []).some((tool) => isWebSearchTool(tool.type))) addGoogleSearch(body, request.model);
   if (system.length > 0) body.systemInstruction = { parts: system };
   await fillRemoteImages(body, context.remoteImages, images);
   return body;

@@ -2,7 +2,7 @@
  * Which requests the OpenAI-compatible surface answers. It sits in front of the Gemini native
  * catch-all, so it must claim only what is OpenAI's:
  *
- * - `POST …/v1/chat/completions`, `POST …/v1/embeddings`, `GET …/v1/models`, `GET …/v1/models/{id}`
+ * - `POST …/v1/chat/completions`, `POST …/v1/completions` (legacy), `POST …/v1/embeddings`, `GET …/v1/models`, `GET …/v1/models/{id}`
  *   (any path prefix before `/v1`, as GPT-Load keeps its upstream's), and the same without `/v1`
  *   at the root;
  * - `…/v1beta/openai/*`: Gemini's own OpenAI-compatible endpoint, forwarded as is.
@@ -19,13 +19,15 @@ import { decodedSegment, parseGeminiPath } from "../gemini/paths.ts";
 /** An OpenAI-compatible route. */
 export type OpenAiRoute =
   | { kind: "chat" }
+  /** Legacy text completions. */
+  | { kind: "completions" }
   | { kind: "embeddings" }
   | { kind: "models" }
   | { kind: "model"; id: string }
   /** `/v1beta/openai/*`: `path` from the version segment on, e.g. `/v1beta/openai/chat/completions`. */
   | { kind: "forward"; path: string };
 
-const openAiPattern = /^(?:(?:\/[^/]+)*?\/v1)?\/(chat\/completions|embeddings|models)(?:\/([^/:]+))?\/?$/;
+const openAiPattern = /^(?:(?:\/[^/]+)*?\/v1)?\/(chat\/completions|completions|embeddings|models)(?:\/([^/:]+))?\/?$/;
 
 /** True when the request looks like it comes from a Gemini native client (see the module comment). */
 function speaksGemini(request: Request, url: URL): boolean {
@@ -43,6 +45,7 @@ export function matchOpenAiRoute(request: Request, url: URL): OpenAiRoute | null
   const [, resource, id] = match;
   const method = request.method;
   if (resource === "chat/completions") return id === undefined && method === "POST" ? { kind: "chat" } : null;
+  if (resource === "completions") return id === undefined && method === "POST" ? { kind: "completions" } : null;
   if (resource === "embeddings") return id === undefined && method === "POST" ? { kind: "embeddings" } : null;
   if (method !== "GET" || speaksGemini(request, url)) return null;
   return id === undefined ? { kind: "models" } : { kind: "model", id: decodedSegment(id) };

@@ -3,6 +3,7 @@
  * each answered by its handler, every failure in OpenAI's error shape.
  */
 import type { ProtocolRoute } from "../protocols/adapter.ts";
+import { handleTextCompletion } from "../completions/handler.ts";
 import { handleChat } from "./chat.ts";
 import { handleEmbeddings } from "./embeddings.ts";
 import { openAiErrorResponse } from "./errors.ts";
@@ -20,6 +21,8 @@ export function openAiRoute(route: OpenAiRoute): ProtocolRoute {
       switch (route.kind) {
         case "chat":
           return handleChat(input);
+        case "completions":
+          return handleTextCompletion(input);
         case "embeddings":
           return handleEmbeddings(request, identity, context, background);
         case "models":

@@ -29,14 +29,21 @@ interface Delta {
   tool_calls?: (OpenAiToolCall & { index: number })[];
 }
 
-function event(data: unknown): Uint8Array {
+/** One OpenAI SSE data event (chat and legacy completion streams alike). */
+export function event(data: unknown): Uint8Array {
   return encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
 }
 
-const done = encoder.encode("data: [DONE]\n\n");
+/** The terminal `data: [DONE]`. */
+export const done = encoder.encode("data: [DONE]\n\n");
 
 /** An SSE comment, LF-framed like OpenAI's events (the native heartbeat is CRLF-framed like Google's). */
-const heartbeat = encoder.encode(": keep-alive\n\n");
+export const heartbeat = encoder.encode(": keep-alive\n\n");
+
+/** A failure after the stream began, in-band: the error event the openai SDK raises, then `[DONE]`. */
+export function failureEvents(error: GemrelayError): Uint8Array[] {
+  return [event({ error: openAiError(error).body }), done];
+}
 
 /** Streams one completion; `meta` is its identity, `includeUsage` adds the usage chunk. A transformer (streams.ts). */
 export function chatChunkEncoder(meta: CompletionMeta, includeUsage: boolean): Transformer<GenerateEvent, Uint8Array> {
@@ -90,8 +97,7 @@ export function chatChunkEncoder(meta: CompletionMeta, includeUsage: boolean): T
   };
 
   const fail = (error: GemrelayError, controller: TransformStreamDefaultController<Uint8Array>) => {
-    controller.enqueue(event({ error: openAiError(error).body }));
-    controller.enqueue(done);
+    for (const bytes of failureEvents(error)) controller.enqueue(bytes);
     ended = true;
   };
 

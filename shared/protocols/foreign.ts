@@ -1,5 +1,5 @@
 /**
- * Paths of the OpenAI and Anthropic APIs that gemrelay does not serve (`/v1/completions`,
+ * Paths of the OpenAI and Anthropic APIs that gemrelay does not serve (`/v1/complete`,
  * `/v1/audio/…`, `/v1/assistants`, …): answered 404 in the caller's protocol, never forwarded to
  * Google with a pool key (DESIGN.md "Resume worker surface"). Gemini's own collections under
  * `/v1/` (models, files, cachedContents, batches, …) are not among these names.
@@ -13,6 +13,7 @@ import type { ProtocolRoute } from "./adapter.ts";
 /** First path segments after `/v1` that are OpenAI's or Anthropic's and never Gemini's. */
 const foreignResources: ReadonlySet<string> = new Set([
   "chat",
+  // `POST /v1/completions` is served (completions/); its other methods and sub-paths stay here.
   "completions",
   "complete",
   "messages",

@@ -4,6 +4,7 @@
  * tool call ids), so it is rewritten into a chat request and mapped by the chat adapter's one
  * mapping (openai/request.ts): images, tools, JSON schema output and thinking work the same.
  */
+import { addGoogleSearch, isWebSearchTool } from "../gemini/search.ts";
 import { OpenAiRequestError, requestErrorFromZod } from "../openai/errors.ts";
 import { toGenerateRequest, type ImageFetching, type MappedChatRequest } from "../openai/request.ts";
 import { chatRequestSchema, type ChatRequest } from "../openai/schema.ts";
@@ -81,5 +82,7 @@ export async function toResponsesGenerateRequest(request: ResponsesRequest, conf
       "unsupported_value",
     );
   }
-  return toGenerateRequest(chatRequestOf(request), config, images);
+  const mapped = await toGenerateRequest(chatRequestOf(request), config, images);
+  if ((request.tools ?? []).some((tool) => isWebSearchTool(tool.type))) addGoogleSearch(mapped.body, mapped.model);
+  return mapped;
 }

@@ -42,7 +42,7 @@ export const inputItemSchema = z.union([messageItem, functionCallItem, functionC
 });
 export type InputItem = z.infer<typeof inputItemSchema>;
 
-/** A tool: functions are mapped; other types (web_search, local_shell, custom, …) are left out. */
+/** A tool: functions are mapped, web_search becomes Gemini's googleSearch (gemini/search.ts); other types (local_shell, custom, …) are left out. */
 const toolSchema = z.looseObject({
   type: z.string(),
   name: nullish(z.string()),

@@ -1,24 +1,18 @@
 /**
- * The real agent CLIs from npm, for the agents suite (`npm run test:agents`): each pinned
- * version is installed once into node_modules/.cache/gemrelay-agents and run headless with a
- * throwaway home, against a resume-worker target in front of the simulator.
+ * The real agent CLIs from npm, for the agents tests (test/agents, part of `npm test`): pinned
+ * devDependencies (`@anthropic-ai/claude-code`, `@openai/codex`), so `npm ci` installs them,
+ * each run headless with a throwaway home against a resume-worker target in front of the
+ * simulator.
  */
 import { execFile } from "node:child_process";
-import { existsSync, mkdirSync } from "node:fs";
-import { join, resolve } from "node:path";
-import { promisify } from "node:util";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import type { RecordedRequest } from "../sim/index.ts";
 
-const run = promisify(execFile);
-
-/** The path of `bin` of `pkg@version`, installed on first use (a plain `npm install`, nothing global). */
-export async function agentBinary(pkg: string, version: string, bin: string): Promise<string> {
-  const prefix = resolve("node_modules/.cache/gemrelay-agents", `${pkg.replace(/[@/]/g, "_")}-${version}`);
-  const path = join(prefix, "node_modules", ".bin", bin);
-  if (existsSync(path)) return path;
-  mkdirSync(prefix, { recursive: true });
-  await run("npm", ["install", "--prefix", prefix, "--no-audit", "--no-fund", "--no-save", `${pkg}@${version}`], { timeout: 300_000 });
-  if (!existsSync(path)) throw new Error(`npm installed ${pkg}@${version} but ${path} is missing`);
+/** The path of an installed CLI's `bin` (node_modules/.bin); a clear error when `npm ci` has not installed it. */
+export function agentBinary(bin: string, pkg: string): string {
+  const path = resolve("node_modules/.bin", bin);
+  if (!existsSync(path)) throw new Error(`${path} is missing: ${pkg} is a devDependency, run npm ci (or npm install)`);
   return path;
 }
 

@@ -169,6 +169,15 @@ describe.each(resumeWorkerTargets)("Anthropic Messages on %s", (_name, startTarg
     expect((bodyOf(generateRequests(sim)[0]).generationConfig as Record<string, unknown>).thinkingConfig).toEqual({ thinkingBudget: 2048, includeThoughts: true });
   });
 
+  it("maps the web_search_20250305 server tool to Gemini's googleSearch tool", async () => {
+    const message = await client.messages.create({ model: "gemini-2.5-flash", max_tokens: 300, messages: [{ role: "user", content: "news today?" }], tools: [{ type: "web_search_20250305", name: "web_search", max_uses: 3 }] });
+    expect(message.content).toEqual([{ type: "text", text: "Echo: news today?" }]);
+    await client.messages.create({ model: "gemini-3-pro-preview", max_tokens: 300, messages: [{ role: "user", content: "both" }], tools: [weatherTool, { type: "web_search_20250305", name: "web_search" }] });
+    const [alone, both] = generateRequests(sim).map((request) => bodyOf(request).tools);
+    expect(alone).toEqual([{ googleSearch: {} }]);
+    expect(both).toEqual([{ functionDeclarations: [expect.objectContaining({ name: "get_weather" })] }, { googleSearch: {} }]);
+  });
+
   it("runs a tool-use round trip on Gemini 3: tool_use with input, tool_result back, signatures replayed", async () => {
     const model = "gemini-3-pro-preview";
     sim.enqueue({ kind: "function-call", name: "get_weather", args: { city: "Rome" } });
@@ -285,7 +294,7 @@ describe.each(resumeWorkerTargets)("Anthropic Messages on %s", (_name, startTarg
     const anthropic = await fetch(`${target.url}/v1/complete`, { method: "POST", headers: { "x-api-key": accessKey, "anthropic-version": "2023-06-01" }, body: "{}" });
     expect(anthropic.status).toBe(404);
     expect(((await anthropic.json()) as { type: string; error: { type: string } })).toMatchObject({ type: "error", error: { type: "not_found_error" } });
-    const openai = await fetch(`${target.url}/v1/completions`, { method: "POST", headers: { authorization: `Bearer ${accessKey}` }, body: "{}" });
+    const openai = await fetch(`${target.url}/v1/images/generations`, { method: "POST", headers: { authorization: `Bearer ${accessKey}` }, body: "{}" });
     expect(openai.status).toBe(404);
     expect(((await openai.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
     const prefixed = await fetch(`${target.url}/some/prefix/v1/audio/speech`, { method: "POST", headers: { authorization: `Bearer ${accessKey}` }, body: "{}" });

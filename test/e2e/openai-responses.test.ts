@@ -159,6 +159,20 @@ describe.each(resumeWorkerTargets)("OpenAI Responses on %s", (_name, startTarget
     expect(response.usage!.output_tokens_details.reasoning_tokens).toBeGreaterThan(0);
   });
 
+  it("maps web_search and web_search_preview to Gemini's googleSearch tool, beside functions only on Gemini 3", async () => {
+    const alone = await client.responses.create({ model: "gemini-2.5-flash", input: "news today?", tools: [{ type: "web_search" }] });
+    expect(alone.output_text).toBe("Echo: news today?");
+    await client.responses.create({ model: "gemini-2.5-flash", input: "preview", tools: [{ type: "web_search_preview" }] });
+    await client.responses.create({ model: "gemini-3-pro-preview", input: "both", tools: [weatherTool, { type: "web_search" }] });
+    await client.responses.create({ model: "gemini-2.5-flash", input: "functions win", tools: [weatherTool, { type: "web_search" }] });
+    const [first, second, third, fourth] = generateRequests(sim).map((request) => bodyOf(request).tools);
+    expect(first).toEqual([{ googleSearch: {} }]);
+    expect(second).toEqual([{ googleSearch: {} }]);
+    expect(third).toEqual([{ functionDeclarations: [expect.objectContaining({ name: "get_weather" })] }, { googleSearch: {} }]);
+    // Gemini 2.x refuses built-in tools beside function declarations: the functions are kept.
+    expect(fourth).toEqual([{ functionDeclarations: [expect.objectContaining({ name: "get_weather" })] }]);
+  });
+
   it("resumes a cut stream seamlessly: the text exact, one response.completed", async () => {
     const full = "The quick brown fox jumps over the lazy dog, then keeps running across the wide green field until the sun goes down.";
     sim.setAnswer(continuingAnswer(full, { repeat: 12 }));

@@ -13,7 +13,6 @@ import { resumeWorkerTargets, type Target } from "../helpers/targets.ts";
 import { agentBinary, lastToolResult, runCli } from "./cli.ts";
 
 const accessKey = "sk-claude-code-access-0123456789";
-const version = "2.1.197";
 
 describe.each(resumeWorkerTargets)("Claude Code on %s", (_name, startTarget) => {
   let sim: GeminiSimulator;
@@ -21,10 +20,10 @@ describe.each(resumeWorkerTargets)("Claude Code on %s", (_name, startTarget) => 
   let claude: string;
 
   beforeAll(async () => {
-    claude = await agentBinary("@anthropic-ai/claude-code", version, "claude");
+    claude = agentBinary("claude", "@anthropic-ai/claude-code");
     sim = await GeminiSimulator.start({ chunkChars: 16 });
     target = await startTarget({ AUTH_KEY: accessKey, ADMIN_KEY: "admin-claude-code-0123456789", GEMINI_UPSTREAM: sim.url, GEMINI_API_KEYS: [sim.createKey(), sim.createKey()].join(",") });
-  }, 330_000);
+  }, 60_000);
   beforeEach(() => sim.reset());
   afterAll(async () => {
     await target?.stop();
