@@ -7,6 +7,7 @@ import type { AppContext } from "../app.ts";
 import type { Egress } from "../egress/egress.ts";
 import { poolKeyId } from "../keys/identity.ts";
 import { affineEgress, preferenceOrder } from "./affinity.ts";
+import { longestStreaming } from "./stream-limits.ts";
 
 /** True when an attempt may go out through `egress`: its circuit is closed and it has not failed this request. */
 export function egressAvailable(context: AppContext, faulted: ReadonlySet<string>): (egress: Egress) => boolean {
@@ -28,10 +29,13 @@ export async function egressOrder(context: AppContext, key: string): Promise<Egr
  * not yet failed in this request (trying one beats failing without an attempt); `strict` takes
  * the home or nothing.
  */
-export function affineChoice(context: AppContext, order: readonly Egress[], faulted: ReadonlySet<string>): Egress | undefined {
+export function affineChoice(context: AppContext, order: readonly Egress[], faulted: ReadonlySet<string>, longAnswer = false): Egress | undefined {
   const available = egressAvailable(context, faulted);
   if (context.config.affinity === "strict") return affineEgress(order, "strict", available);
-  return affineEgress(order, "prefer", available) ?? order.find((egress) => !faulted.has(egress.id));
+  // A long answer stays off egresses that would cut it (stream-limits.ts), then follows the key's order.
+  const open = order.filter(available);
+  const fit = new Set(longAnswer && open.length > 0 ? longestStreaming(open) : open);
+  return order.find((egress) => fit.has(egress)) ?? order.find((egress) => !faulted.has(egress.id));
 }
 
 /** Under `strict`, the `keys` whose home egress is unavailable now (they are skipped); empty otherwise. */

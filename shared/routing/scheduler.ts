@@ -136,7 +136,7 @@ function pickEgress(context: AppContext, faulted: ReadonlySet<string>, backgroun
   for (const egress of context.egresses) {
     if (context.relayHealth.isDueForProbe(egress.id)) background(context.relayHealth.probe(egress.id, () => egress.probe()));
   }
-  if (order !== null) return affineChoice(context, order, faulted);
+  if (order !== null) return affineChoice(context, order, faulted, longAnswer);
   const healthy = context.egresses.filter((egress) => !faulted.has(egress.id) && context.relayHealth.isClosed(egress.id));
   const closed = longAnswer && healthy.length > 0 ? longestStreaming(healthy) : healthy;
   if (closed.length > 0) return context.relayPicker.pick(closed);
