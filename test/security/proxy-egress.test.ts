@@ -119,7 +119,7 @@ describe("proxy egresses on the self-host", () => {
   });
 
   it("keeps each key on its home proxy (prefer), parks keys of a dead home (strict), and shows the home in /status", async () => {
-    const keys = Array.from({ length: 8 }, () => sim.createKey());
+    const keys = Array.from({ length: 12 }, () => sim.createKey());
     const target = await start({ GEMINI_API_KEYS: keys.join(","), PROXY_URLS: `${connect.url},${socks.url}` });
     for (let index = 0; index < 32; index++) expect((await generate(target.url, `affinity ${index}`)).status).toBe(200);
     const document = await status(target.url);
