@@ -14,6 +14,7 @@ import { openSealedStore } from "../../shared/store/sealed.ts";
 import { openSqliteStore } from "./sqlite-store.ts";
 import { ensurePrivateDirectory, looserThanPrivate } from "./private-files.ts";
 import { nodeFetch } from "./http-fetch.ts";
+import { proxyFetch } from "./proxy-fetch.ts";
 import { publicFetch } from "./public-fetch.ts";
 import { batchedLog } from "./log.ts";
 import { parseTrustedProxies, proxiedClientAddress } from "../../shared/net/client-address.ts";
@@ -55,7 +56,10 @@ export async function startServer(env: NodeJS.ProcessEnv, print: (message: strin
   const egresses =
     config.relays.length > 0
       ? config.relays.map((relay) => relayEgress(relayId(relay.url), relay.url, config.relayToken ?? "", relay.weight, nodeFetch, relay.maxStreamMs))
-      : [inProcessEgress(config.upstream, nodeFetch, nodeLiveConnect)];
+      : config.proxies.length > 0
+        ? // Through the proxies only: the direct connection would show this host's own address.
+          config.proxies.map((proxy) => inProcessEgress(config.upstream, proxyFetch(new URL(proxy.url)), undefined, { id: proxy.id, weight: proxy.weight, probeUpstream: true }))
+        : [inProcessEgress(config.upstream, nodeFetch, nodeLiveConnect)];
   // The socket's peer, and X-Forwarded-For only when that peer is one of TRUSTED_PROXIES.
   const clientAddress = proxiedClientAddress(parseTrustedProxies(env.TRUSTED_PROXIES), (c) => (c.env as ConnectionBindings).incoming.socket.remoteAddress);
   // Live API upgrades: relays cannot carry WebSockets, the in-process egress can (live.ts).

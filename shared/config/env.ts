@@ -9,6 +9,8 @@ import type { CircuitPolicy } from "../routing/relay-health.ts";
 import { strategyNames, type StrategyName } from "../routing/strategy.ts";
 import { parseSubmittedKeys, type RejectedKey } from "../keys/validate.ts";
 import { splitList } from "../secrets.ts";
+import { affinityModes, type AffinityMode } from "../routing/affinity.ts";
+import { parseProxyList, type ProxyTarget } from "../egress/proxy.ts";
 
 import { presentVariables } from "./variables.ts";
 import { defaultUpstream } from "./upstream.ts";
@@ -29,6 +31,8 @@ export const environmentSchema = z.object({
   // Sent as a header value on every relay hop: a character no header can carry would fail each request.
   RELAY_TOKEN: optionalText.pipe(z.string().regex(/^[\x21-\x7e]+$/, { message: "RELAY_TOKEN must be printable ASCII without spaces (it is sent as a header value)" }).optional()),
   RELAY_URLS: optionalText,
+  PROXY_URLS: optionalText,
+  EGRESS_AFFINITY: z.enum(affinityModes).default("prefer"),
   GEMINI_UPSTREAM: optionalText.pipe(z.url({ message: "GEMINI_UPSTREAM must be an http(s) URL" }).optional()),
   ROUTING_KEY_STRATEGY: z.enum(strategyNames).default("round-robin"),
   ROUTING_RELAY_STRATEGY: z.enum(strategyNames).default("round-robin"),
@@ -85,6 +89,10 @@ export interface WorkerConfig {
   relayToken: string | undefined;
   /** Egress relays: base URL without trailing slash, and weight. */
   relays: RelayTarget[];
+  /** Self-host egress proxies (PROXY_URLS): used instead of the direct connection when set. */
+  proxies: ProxyTarget[];
+  /** Key ↔ egress affinity (EGRESS_AFFINITY). */
+  affinity: AffinityMode;
   routing: RoutingPolicy;
   circuit: CircuitPolicy;
   /** How long an isolate trusts its pool snapshot before refreshing it from the Store. */
@@ -127,6 +135,8 @@ export function readWorkerConfig(environment: Record<string, unknown>): WorkerCo
     adminKeys: splitList(env.ADMIN_KEY ?? env.HOME_ACCESS_KEY),
     relayToken: env.RELAY_TOKEN,
     relays,
+    proxies: parseProxyList(splitList(env.PROXY_URLS)),
+    affinity: env.EGRESS_AFFINITY,
     routing: {
       keyStrategy: env.ROUTING_KEY_STRATEGY,
       relayStrategy: env.ROUTING_RELAY_STRATEGY,

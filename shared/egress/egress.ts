@@ -62,16 +62,34 @@ export function relayEgress(id: string, baseUrl: string, relayToken: string, wei
   };
 }
 
+/** How an in-process egress names itself and checks its way out; the direct one by default. */
+export interface InProcessOptions {
+  id?: string;
+  weight?: number;
+  /**
+   * Probes the way out when true: any HTTP answer from the upstream through `fetcher` counts (a
+   * proxy that cannot connect fails); the direct connection needs no probe.
+   */
+  probeUpstream?: boolean;
+}
+
 /**
  * Egress straight to the upstream from this process (self-host without relays, or the worker);
- * with `connectLive`, the platform's WebSocket client, it carries Live sessions too.
+ * with `connectLive`, the platform's WebSocket client, it carries Live sessions too. With a
+ * proxy's `fetcher` and `options`, the same egress through a proxy.
  */
-export function inProcessEgress(upstream: string, fetcher: typeof fetch = fetch, connectLive?: LiveConnect): Egress {
+export function inProcessEgress(upstream: string, fetcher: typeof fetch = fetch, connectLive?: LiveConnect, options: InProcessOptions = {}): Egress {
   return {
-    id: "direct",
-    weight: 1,
+    id: options.id ?? "direct",
+    weight: options.weight ?? 1,
     ...(connectLive ? { openLive: inProcessLive(upstream, connectLive) } : {}),
-    probe: () => Promise.resolve(true),
+    probe: options.probeUpstream
+      ? async () => {
+          const response = await fetcher(upstream, { signal: AbortSignal.timeout(5_000) });
+          await response.body?.cancel();
+          return true;
+        }
+      : () => Promise.resolve(true),
     async send(request) {
       // Taken apart here rather than as a Request: a Request and its body stream cost more than the hop.
       const url = new URL(request.pathAndQuery, "http://egress.invalid");

@@ -17,6 +17,7 @@ import { traceOf } from "../usage/trace.ts";
 import { resourcePin, type ResourcePin } from "../resources/affinity.ts";
 import { pinnedFailure, pinnedRefusal } from "./pinned.ts";
 import type { Background } from "./pool-view.ts";
+import { affineChoice, egressOrder, parkedKeys } from "./key-egress.ts";
 
 /** One request to send, independent of which key and egress carry it. */
 export interface AttemptPlan {
@@ -96,9 +97,15 @@ function retryLater(why: string, until: number, now: number): GemrelayError {
  * concurrent requests never overspend a key. Throws the budget 429 when keys are usable but none
  * has budget left and none was tried yet.
  */
-async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>, pin: ResourcePin | null): Promise<string | undefined> {
+async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSnapshot, tried: ReadonlySet<string>, pin: ResourcePin | null, faulted: ReadonlySet<string>): Promise<string | undefined> {
   const usable = usableKeys(snapshot, plan.model, context.clock(), tried);
-  const candidates = pin === null ? usable : usable.filter((key) => key === pin.key);
+  let candidates = pin === null ? usable : usable.filter((key) => key === pin.key);
+  // EGRESS_AFFINITY=strict: a key whose home egress is down waits rather than leave from another.
+  const parked = await parkedKeys(context, candidates, faulted);
+  if (parked.size > 0) {
+    candidates = candidates.filter((key) => !parked.has(key));
+    if (candidates.length === 0 && tried.size === 0) throw homeDown();
+  }
   // Several instances on one Store: round-robin on a cursor they share, so it stays fair across them.
   const cursor = context.cluster && context.config.routing.keyStrategy === "round-robin" && candidates.length > 0 && plan.stickyHash === undefined ? await context.cluster.nextCursor("keys") : null;
   const admission = await context.policies.budgets.admission(candidates, plan.model);
@@ -116,12 +123,22 @@ async function pickKey(context: AppContext, plan: AttemptPlan, snapshot: PoolSna
   return undefined;
 }
 
-function pickEgress(context: AppContext, faulted: ReadonlySet<string>, background: Background, longAnswer: boolean): Egress | undefined {
-  const healthy = context.egresses.filter((egress) => !faulted.has(egress.id) && context.relayHealth.isClosed(egress.id));
-  const closed = longAnswer && healthy.length > 0 ? longestStreaming(healthy) : healthy;
+/** The 503 when every key that could serve has its home egress down under EGRESS_AFFINITY=strict. */
+function homeDown(): GemrelayError {
+  return new UpstreamUnavailableError("Every Gemini key that could serve this request has its home egress down, and EGRESS_AFFINITY=strict keeps keys on their home; retry shortly or see /status.", 503);
+}
+
+/**
+ * The egress for an attempt: with affinity, the key's own (key-egress.ts; the home outranks a
+ * longer stream limit); without, the relay strategy over the healthy ones.
+ */
+function pickEgress(context: AppContext, faulted: ReadonlySet<string>, background: Background, longAnswer: boolean, order: readonly Egress[] | null): Egress | undefined {
   for (const egress of context.egresses) {
     if (context.relayHealth.isDueForProbe(egress.id)) background(context.relayHealth.probe(egress.id, () => egress.probe()));
   }
+  if (order !== null) return affineChoice(context, order, faulted, longAnswer);
+  const healthy = context.egresses.filter((egress) => !faulted.has(egress.id) && context.relayHealth.isClosed(egress.id));
+  const closed = longAnswer && healthy.length > 0 ? longestStreaming(healthy) : healthy;
   if (closed.length > 0) return context.relayPicker.pick(closed);
   // Every circuit is open: trying one beats failing without an attempt.
   return context.relayPicker.pick(context.egresses.filter((egress) => !faulted.has(egress.id)));
@@ -161,7 +178,7 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
       const refusal = pinnedRefusal(pin, snapshot, plan.model, context.clock(), last?.key === pin.key ? pinnedFailure(last.verdict) : null);
       if (refusal !== null) throw refusal;
     }
-    const key = plan.clientKey ?? (snapshot ? await pickKey(context, plan, snapshot, triedKeys, pin) : undefined);
+    const key = plan.clientKey ?? (snapshot ? await pickKey(context, plan, snapshot, triedKeys, pin, faultedEgresses) : undefined);
     if (key === undefined) {
       if (snapshot && snapshot.keys.every((candidate) => candidate.status === "disabled")) {
         throw new SetupError("Every Gemini API key in the pool is disabled. Check them with POST /api/keys/check or add new ones.");
@@ -169,8 +186,12 @@ export async function sendWithFailover(plan: AttemptPlan, context: AppContext, b
       if (snapshot && usableKeys(snapshot, plan.model, context.clock(), new Set()).length === 0) throw poolExhausted(snapshot, plan.model, context.clock());
       break; // every usable key was tried in this request
     }
-    const egress = pickEgress(context, faultedEgresses, background, plan.longAnswer === true);
-    if (egress === undefined) break;
+    const egress = pickEgress(context, faultedEgresses, background, plan.longAnswer === true, await egressOrder(context, key));
+    if (egress === undefined) {
+      // Only strict affinity leaves a key without an egress: a pass-through key whose home is down.
+      if (plan.clientKey && context.config.affinity === "strict") throw homeDown();
+      break;
+    }
 
     const attemptStarted = context.clock();
     const entry = { event: "attempt", requestId: plan.requestId, model: plan.model, key: maskSecret(key), relay: egress.id, attempt };

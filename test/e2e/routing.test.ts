@@ -173,6 +173,8 @@ describe.each(targets)("routing on %s", (_name, startTarget) => {
       RELAY_FAILURE_THRESHOLD: "2",
       RELAY_OPEN_MS: "300",
       RELAY_QUARANTINE_MS: "60000",
+      // Every relay is tried by both keys here; with affinity a relay nobody calls home stays untried.
+      EGRESS_AFFINITY: "off",
     });
 
     for (let index = 0; index < 20; index++) expect((await generate(target, `via relays ${index}`)).status).toBe(200);

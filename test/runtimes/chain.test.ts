@@ -37,6 +37,8 @@ describe("chain: wrangler dev → netlify functions:serve / @vercel/node dev ser
       RELAY_TOKEN: relayToken,
       // The stream limits `gemrelay deploy` and `gemrelay dev` put there: Netlify 60 s, Vercel maxDuration.
       RELAY_URLS: `${netlify.url}#maxStreamSeconds=60,${vercel.url}#maxStreamSeconds=300`,
+      // Two keys over two relays: with affinity both may call one relay home; these tests spread.
+      EGRESS_AFFINITY: "off",
     });
   }, 180_000);
 
