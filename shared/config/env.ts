@@ -32,7 +32,7 @@ export const environmentSchema = z.object({
   RELAY_TOKEN: optionalText.pipe(z.string().regex(/^[\x21-\x7e]+$/, { message: "RELAY_TOKEN must be printable ASCII without spaces (it is sent as a header value)" }).optional()),
   RELAY_URLS: optionalText,
   PROXY_URLS: optionalText,
-  EGRESS_AFFINITY: z.enum(affinityModes).default("prefer"),
+  EGRESS_AFFINITY: z.enum(affinityModes).default("off"),
   GEMINI_UPSTREAM: optionalText.pipe(z.url({ message: "GEMINI_UPSTREAM must be an http(s) URL" }).optional()),
   ROUTING_KEY_STRATEGY: z.enum(strategyNames).default("round-robin"),
   ROUTING_RELAY_STRATEGY: z.enum(strategyNames).default("round-robin"),

@@ -103,7 +103,7 @@ describe("proxy egresses on the self-host", () => {
   it("fails over from a dead proxy to a live one, opening the dead one's circuit", async () => {
     const keys = [sim.createKey(), sim.createKey(), sim.createKey(), sim.createKey()];
     const deadUrl = `socks5://carol:dead-secret-pw-89@127.0.0.1:${await freePort()}`;
-    const target = await start({ GEMINI_API_KEYS: keys.join(","), PROXY_URLS: `${deadUrl},${socks.url}`, RELAY_FAILURE_THRESHOLD: "2" });
+    const target = await start({ GEMINI_API_KEYS: keys.join(","), PROXY_URLS: `${deadUrl},${socks.url}`, RELAY_FAILURE_THRESHOLD: "2", EGRESS_AFFINITY: "prefer" });
     for (let index = 0; index < 12; index++) expect((await generate(target.url, `failover ${index}`)).status).toBe(200);
     expect(sim.requests).toHaveLength(12);
     expect(socks.keys).toHaveLength(12);
@@ -120,7 +120,7 @@ describe("proxy egresses on the self-host", () => {
 
   it("keeps each key on its home proxy (prefer), parks keys of a dead home (strict), and shows the home in /status", async () => {
     const keys = Array.from({ length: 12 }, () => sim.createKey());
-    const target = await start({ GEMINI_API_KEYS: keys.join(","), PROXY_URLS: `${connect.url},${socks.url}` });
+    const target = await start({ GEMINI_API_KEYS: keys.join(","), PROXY_URLS: `${connect.url},${socks.url}`, EGRESS_AFFINITY: "prefer" });
     for (let index = 0; index < 32; index++) expect((await generate(target.url, `affinity ${index}`)).status).toBe(200);
     const document = await status(target.url);
     const masked = (key: string) => `${key.slice(0, 4)}…${key.slice(-3)}`;
