@@ -67,7 +67,7 @@ export interface InProcessOptions {
   id?: string;
   weight?: number;
   /**
-   * Probes the way out when true: any HTTP answer from the upstream through `fetcher` counts (a
+   * Probes the way out when true: every HTTP answer from the upstream through `fetcher` counts (a
    * proxy that cannot connect fails); the direct connection needs no probe.
    */
   probeUpstream?: boolean;

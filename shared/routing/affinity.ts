@@ -6,7 +6,7 @@
  * egress is added or removed only the keys whose top choice changed move (about 1/n of them).
  */
 
-/** `off`: any egress per attempt; `prefer`: the home, another while it is down; `strict`: the home only. */
+/** `off`: whichever egress the strategy picks per attempt; `prefer`: the home, another while it is down; `strict`: the home only. */
 export const affinityModes = ["off", "prefer", "strict"] as const;
 export type AffinityMode = (typeof affinityModes)[number];
 

