@@ -20,7 +20,7 @@ import { accessKeyState } from "../access/access-keys.ts";
 import { readBoundedBody } from "../body.ts";
 import { AuthenticationError } from "../errors.ts";
 import { poolKeyId } from "../keys/identity.ts";
-import { resourceCap } from "../resources/affinity.ts";
+import { keyWithId, resourceCap } from "../resources/affinity.ts";
 import type { Background } from "../routing/pool-view.ts";
 import { sendWithFailover } from "../routing/scheduler.ts";
 import { sha256Hex } from "../secrets.ts";
@@ -80,8 +80,7 @@ export async function findToken(context: AppContext, token: string, background: 
 
 /** The pool key with id `keyId`, when it is still in the pool. */
 export async function poolKeyById(context: AppContext, keyId: string, background: Background): Promise<string | null> {
-  for (const entry of (await context.pool.current(background)).keys) if ((await poolKeyId(entry.key)) === keyId) return entry.key;
-  return null;
+  return keyWithId(await context.pool.current(background), keyId);
 }
 
 /** `POST /v1alpha/auth_tokens`: creates the token with a pool key and remembers which. */
